@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models, transaction
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from archive.models import Article, Hashtag
+
+
+class TaggedCommentary(TaggedItemBase):
+    content_object = models.ForeignKey("Commentary", on_delete=models.CASCADE)
+    tag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="commentary_items")
+    spelling = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_commentary_tag")
+        ]
+
+
+class Commentary(models.Model):
+    """A reply imported with a post, or a curator's note; optionally anchored to a passage.
+
+    The anchor is a W3C TextQuoteSelector (exact, prefix, suffix) plus the position of the quote
+    in the article text as a hint (a TextPositionSelector start).
+    """
+
+    class Origin(models.TextChoices):
+        REPLY = "reply", "imported reply"
+        NOTE = "note", "curator note"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="commentary")
+    text = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="commentary",
+    )
+    author_name = models.CharField(max_length=200, blank=True)
+    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.NOTE)
+    quote_exact = models.TextField(blank=True)
+    quote_prefix = models.CharField(max_length=32, blank=True)
+    quote_suffix = models.CharField(max_length=32, blank=True)
+    quote_start = models.PositiveIntegerField(null=True, blank=True)
+    hashtags = TaggableManager(through=TaggedCommentary, blank=True, verbose_name="hashtags")
+
+    external_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    position = models.PositiveIntegerField(default=0, help_text="Order among imported replies.")
+    source_line = models.PositiveIntegerField(null=True, blank=True)
+    created = models.DateTimeField(db_index=True)
+    updated = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "commentary"
+        verbose_name_plural = "commentary"
+        ordering = ["created", "position", "id"]
+        permissions = [("edit_any_commentary", "Can edit and delete anyone's commentary")]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @property
+    def author_display(self) -> str:
+        if self.author_id:
+            return self.author.get_full_name() or self.author.get_username()
+        return self.author_name
+
+    @property
+    def is_anchored(self) -> bool:
+        return bool(self.quote_exact)
+
+    @transaction.atomic
+    def save_and_index(self) -> None:
+        """Save, refresh the note's hashtags from its text, and refresh the search index."""
+        from annotations.notes import sync_note_hashtags
+        from archive.search import index_articles
+
+        self.save()
+        sync_note_hashtags(self)
+        index_articles([self.article_id])
+
+    @transaction.atomic
+    def delete_and_index(self) -> None:
+        from archive.search import index_articles
+
+        article_id = self.article_id
+        self.delete()
+        index_articles([article_id])

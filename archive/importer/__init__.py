@@ -1,0 +1,1 @@
+"""Importing dumps: reading files (decode), cutting them into posts (parse), storing (store)."""

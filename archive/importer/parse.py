@@ -1,0 +1,217 @@
+"""Cutting a dump into posts, streaming: one post in memory at a time.
+
+Two formats, detected per file:
+- the bulleted export: "• Title" at the start of a line or after two spaces, the source URL on the
+  next line, the text indented by four spaces, replies as "    • " bullets continued at six spaces;
+- a plain article: the first line is the title, the rest is the text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from archive.importer.errors import DumpError
+from archive.text import URL_RE, fold, hashtag_key, is_hashtag_line, split_spans, unique
+
+POST_RE = re.compile(r"^(?:  )?•[ \t]+(.*)$|^(?:  )?•$")
+REPLY_RE = re.compile(r"^    •[ \t]+(.*)$|^    •$")
+LONE_URL_RE = re.compile(rf"^\s*({URL_RE.pattern})\s*$", re.IGNORECASE)
+
+BULLETED = "bulleted"
+PLAIN = "plain"
+
+
+@dataclass
+class ParsedReply:
+    line: int
+    paragraphs: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def hashtags(self) -> list[str]:
+        found = (s.value for p in self.paragraphs for s in split_spans(p) if s.kind == "hashtag")
+        by_key = {}
+        for tag in found:
+            by_key.setdefault(hashtag_key(tag), tag)
+        return list(by_key.values())
+
+
+@dataclass
+class ParsedPost:
+    line: int
+    title: str
+    url: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)  # as spelled, first spelling of each key
+    links: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+    replies: list[ParsedReply] = field(default_factory=list)
+    key: str = ""
+
+    def identity(self) -> str:
+        return f"{self.url.strip()}\n{' '.join(fold(self.title).split())}"
+
+    def content_hash(self) -> str:
+        payload = [self.title, self.url, self.paragraphs, self.hashtags,
+                   [r.paragraphs for r in self.replies]]
+        return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def detect_format(first_line: str) -> str:
+    if POST_RE.match(first_line) or REPLY_RE.match(first_line):
+        return BULLETED
+    return PLAIN
+
+
+class _Block:
+    """Lines of a post or reply body, gathered into paragraphs at blank lines."""
+
+    def __init__(self):
+        self.paragraphs: list[str] = []
+        self._current: list[str] = []
+
+    def add(self, line: str) -> None:
+        if line.strip():
+            self._current.append(line.rstrip())
+        else:
+            self.close()
+
+    def close(self) -> list[str]:
+        if self._current:
+            self.paragraphs.append("\n".join(self._current))
+            self._current = []
+        return self.paragraphs
+
+
+def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPost]:
+    post: ParsedPost | None = None
+    body: _Block | None = None
+    reply: ParsedReply | None = None
+    reply_body: _Block | None = None
+    expect_url = False
+
+    def finish() -> ParsedPost | None:
+        if post is None:
+            return None
+        if reply is not None:
+            reply.paragraphs = reply_body.close()
+            if reply.paragraphs:
+                post.replies.append(reply)
+        return finish_post(post, body.close())
+
+    for number, line in lines:
+        post_match = POST_RE.match(line)
+        if post_match:
+            done = finish()
+            if done:
+                yield done
+            post = ParsedPost(line=number, title=(post_match.group(1) or "").strip())
+            body, reply, reply_body, expect_url = _Block(), None, None, True
+            continue
+        reply_match = REPLY_RE.match(line)
+        if reply_match:
+            if post is None:
+                raise DumpError(path, number, "a reply (“    • ”) with no post above it")
+            if reply is not None:
+                reply.paragraphs = reply_body.close()
+                if reply.paragraphs:
+                    post.replies.append(reply)
+            reply, reply_body, expect_url = ParsedReply(line=number, paragraphs=[]), _Block(), False
+            reply_body.add((reply_match.group(1) or "").strip())
+            continue
+        if post is None:
+            if line.strip():
+                raise DumpError(path, number, "text before the first post (“• Title”)")
+            continue
+        if expect_url:
+            expect_url = False
+            url_match = LONE_URL_RE.match(line)
+            if url_match:
+                post.url = url_match.group(1)
+                continue
+        if reply is not None and (not line.strip() or line.startswith("      ")):
+            reply_body.add(_dedent(line, 6))
+        else:
+            if reply is not None and line.strip():
+                # Text at the post's indentation after a reply: the post goes on.
+                reply.paragraphs = reply_body.close()
+                if reply.paragraphs:
+                    post.replies.append(reply)
+                reply = reply_body = None
+            body.add(_dedent(line, 4))
+    done = finish()
+    if done:
+        yield done
+
+
+def parse_plain(path, lines: Iterable[tuple[int, str]], *, title: str | None = None,
+                url: str = "") -> Iterator[ParsedPost]:
+    first_line = 0
+    raw: list[str] = []
+    for number, line in lines:
+        if not first_line:
+            if not line.strip():
+                continue
+            first_line = number
+            if title is None:
+                title = line.strip()
+                continue
+        raw.append(line.rstrip())
+    if not first_line:
+        raise DumpError(path, None, "the file is empty")
+    block = _Block()
+    if any(not line.strip() for line in raw):
+        for line in raw:
+            block.add(line)
+    else:  # No blank lines: each line is a paragraph (reader comments, one per line).
+        for line in raw:
+            block.add(line)
+            block.close()
+    post = ParsedPost(line=first_line, title=title or "", url=url)
+    yield finish_post(post, block.close())
+
+
+def _dedent(line: str, width: int) -> str:
+    stripped = line.lstrip(" ")
+    return line[min(width, len(line) - len(stripped)) :]
+
+
+def finish_post(post: ParsedPost, paragraphs: list[str]) -> ParsedPost:
+    """Pull hashtags, links and mentions out of the text; hashtag-only paragraphs become tags."""
+    kept: list[str] = []
+    tags: list[str] = []
+    links: list[str] = []
+    mentions: list[str] = []
+    for paragraph in paragraphs:
+        lines = paragraph.split("\n")
+        if all(is_hashtag_line(line) for line in lines):
+            tags.extend(s.value for s in split_spans(paragraph) if s.kind == "hashtag")
+            continue
+        kept.append(paragraph)
+        for span in split_spans(paragraph):
+            if span.kind == "hashtag":
+                tags.append(span.value)
+            elif span.kind == "url":
+                links.append(span.value)
+            elif span.kind == "mention":
+                mentions.append(span.value)
+    for span in split_spans(post.title):
+        if span.kind == "hashtag":
+            tags.insert(0, span.value)
+    if not post.title:
+        post.title = post.url or (kept[0].split("\n")[0][:200] if kept else "")
+    post.paragraphs = kept
+    by_key: dict[str, str] = {}
+    for tag in tags:
+        by_key.setdefault(hashtag_key(tag), tag)
+    post.hashtags = list(by_key.values())
+    post.links = [link for link in unique(links) if link != post.url]
+    post.mentions = unique(mentions)
+    return post

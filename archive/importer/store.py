@@ -1,0 +1,293 @@
+"""Storing parsed posts: batched, idempotent, one transaction per file."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from archive.importer.decode import TextSource, open_dump
+from archive.importer.errors import DumpError
+from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
+from archive.language import detect_paragraphs
+from archive.text import HASHTAG_MAX, fold, hashtag_key
+
+BATCH_SIZE = 500
+ARTICLE_FIELDS = ["title", "url", "paragraphs", "language", "links", "mentions", "content_hash",
+                  "source_file", "source_line", "updated"]
+
+
+@dataclass
+class FileResult:
+    path: str
+    format: str = ""
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    replies: int = 0
+    tags: set[int] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    files: list[FileResult] = field(default_factory=list)
+    errors: list[DumpError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+    @property
+    def tag_count(self) -> int:
+        return len(set().union(*(f.tags for f in self.files))) if self.files else 0
+
+    def describe(self) -> str:
+        articles = self.total("new") + self.total("updated") + self.total("unchanged")
+        return (
+            f"{len(self.files)} file(s) imported, {len(self.errors)} refused: "
+            f"{articles} articles ({self.total('new')} new, {self.total('updated')} updated, "
+            f"{self.total('unchanged')} unchanged), {self.total('replies')} replies, "
+            f"{self.tag_count} hashtags, in {self.seconds:.1f} s"
+        )
+
+
+Progress = Callable[[str, int, int, int], None]  # (file name, bytes done, bytes total, posts)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise DumpError(path, None, "no such file or folder")
+    return found
+
+
+def import_paths(
+    paths: Iterable[str | Path],
+    *,
+    title: str | None = None,
+    url: str = "",
+    tags: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import files and folders; each file lands whole or not at all."""
+    started = time.perf_counter()
+    summary = ImportSummary()
+    for path in expand_paths(paths):
+        try:
+            summary.files.append(import_file(path, title=title, url=url, tags=tags, progress=progress))
+        except DumpError as error:
+            summary.errors.append(error)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def import_file(
+    path: Path,
+    *,
+    title: str | None = None,
+    url: str = "",
+    tags: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> FileResult:
+    source = open_dump(path)
+    result = FileResult(path=str(path), warnings=list(source.warnings))
+    extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
+    with transaction.atomic():
+        writer = _BatchWriter(source, result)
+        for post in _posts(source, result, title=title, url=url):
+            if extra_tags:
+                post.hashtags += [t for t in extra_tags if hashtag_key(t) not in
+                                  {hashtag_key(h) for h in post.hashtags}]
+            writer.add(post)
+            if progress and writer.seen % 200 == 0:
+                progress(path.name, source.bytes_read(), source.size, writer.seen)
+        writer.flush()
+        from archive.models import refresh_hashtag_names
+
+        refresh_hashtag_names(result.tags)
+    if progress:
+        progress(path.name, source.size, source.size, writer.seen)
+    return result
+
+
+def _posts(source: TextSource, result: FileResult, *, title, url) -> Iterator[ParsedPost]:
+    lines = source.lines()
+    first: list[tuple[int, str]] = []
+    for number, line in lines:
+        first.append((number, line))
+        if line.strip():
+            break
+    if not first or not first[-1][1].strip():
+        raise DumpError(source.path, None, "the file is empty")
+    result.format = detect_format(first[-1][1])
+
+    def all_lines():
+        yield from first
+        yield from lines
+
+    if result.format == BULLETED:
+        yield from parse_bulleted(source.path, all_lines())
+    else:
+        yield from parse_plain(source.path, all_lines(), title=title, url=url)
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
+def get_or_create_hashtags(spellings: Iterable[str]) -> dict:
+    """Hashtags by key, creating the missing ones in bulk (slugs kept unique)."""
+    from archive.models import Hashtag
+
+    wanted: dict[str, str] = {}
+    for spelling in spellings:
+        wanted.setdefault(hashtag_key(spelling), spelling)
+    found = {t.key: t for t in Hashtag.objects.filter(key__in=list(wanted))}
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        new = [Hashtag(name=wanted[k], key=k) for k in missing]
+        for tag in new:
+            tag.search_key = fold(tag.key)
+            tag.slug = tag.slugify(tag.key)
+        taken = set(
+            Hashtag.objects.filter(slug__in=[t.slug for t in new]).values_list("slug", flat=True)
+        )
+        for tag in new:
+            base, n = tag.slug, 1
+            while tag.slug in taken:
+                n += 1
+                tag.slug = tag.slugify(base, n)
+            taken.add(tag.slug)
+        Hashtag.objects.bulk_create(new, ignore_conflicts=True)
+        found.update({t.key: t for t in Hashtag.objects.filter(key__in=missing)})
+    return found
+
+
+class _BatchWriter:
+    def __init__(self, source: TextSource, result: FileResult):
+        self.source = source
+        self.result = result
+        self.batch: list[ParsedPost] = []
+        self.keys_in_file: dict[str, int] = {}
+        self.seen = 0
+        self.now = timezone.now()
+
+    def add(self, post: ParsedPost) -> None:
+        for tag in post.hashtags:
+            if len(tag) > HASHTAG_MAX:
+                raise DumpError(self.source.path, post.line, f"hashtag #{tag[:40]}… is too long")
+        base = _key("post", post.identity())
+        n = self.keys_in_file.get(base, 0) + 1
+        self.keys_in_file[base] = n
+        post.key = base if n == 1 else _key(base, str(n))
+        self.batch.append(post)
+        self.seen += 1
+        if len(self.batch) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            self._write(self.batch)
+            self.batch = []
+
+    def _write(self, posts: list[ParsedPost]) -> None:
+        from annotations.models import Commentary, TaggedCommentary
+        from archive.models import Article, TaggedArticle
+        from archive.search import index_articles
+
+        existing = {
+            key: (pk, digest)
+            for key, pk, digest in Article.objects.filter(
+                external_key__in=[p.key for p in posts]
+            ).values_list("external_key", "pk", "content_hash")
+        }
+        to_create, to_update, changed_posts = [], [], []
+        for post in posts:
+            digest = post.content_hash()
+            known = existing.get(post.key)
+            if known and known[1] == digest:
+                self.result.unchanged += 1
+                continue
+            langs, language = detect_paragraphs(post.paragraphs)
+            article = Article(
+                pk=known[0] if known else None,
+                title=post.title, url=post.url,
+                paragraphs=[{"text": t, "lang": lang} for t, lang in zip(post.paragraphs, langs,
+                                                                         strict=True)],
+                language=language, links=post.links, mentions=post.mentions,
+                external_key=post.key, content_hash=digest,
+                source_file=str(self.source.path)[-500:], source_line=post.line,
+                created=self.now, updated=self.now,
+            )
+            (to_update if known else to_create).append(article)
+            changed_posts.append((post, article))
+        if not changed_posts:
+            return
+        Article.objects.bulk_create(to_create)
+        Article.objects.bulk_update(to_update, ARTICLE_FIELDS)
+        self.result.new += len(to_create)
+        self.result.updated += len(to_update)
+        updated_ids = [a.pk for a in to_update]
+
+        spellings = [t for post, _ in changed_posts for t in post.hashtags]
+        spellings += [t for post, _ in changed_posts for r in post.replies for t in r.hashtags
+                      if len(t) <= HASHTAG_MAX]
+        tags = get_or_create_hashtags(spellings)
+        TaggedArticle.objects.filter(content_object_id__in=updated_ids).delete()
+        TaggedArticle.objects.bulk_create(
+            TaggedArticle(content_object_id=article.pk, tag_id=tags[hashtag_key(t)].pk, spelling=t)
+            for post, article in changed_posts
+            for t in post.hashtags
+        )
+        self.result.tags.update(tags[hashtag_key(t)].pk for t in spellings)
+        self._write_replies(changed_posts, tags, Commentary, TaggedCommentary)
+        index_articles([a.pk for _, a in changed_posts])
+
+    def _write_replies(self, changed_posts, tags, Commentary, TaggedCommentary) -> None:
+        keyed = {
+            f"{article.external_key}:{n}": (article, reply, n)
+            for post, article in changed_posts
+            for n, reply in enumerate(post.replies, start=1)
+        }
+        if not keyed:
+            return
+        existing = {
+            c.external_key: c
+            for c in Commentary.objects.filter(external_key__in=list(keyed))
+        }
+        to_create, to_update = [], []
+        for key, (article, reply, n) in keyed.items():
+            note = existing.get(key)
+            if note is None:
+                to_create.append(Commentary(
+                    article_id=article.pk, text=reply.text, origin=Commentary.Origin.REPLY,
+                    external_key=key, position=n, source_line=reply.line,
+                    created=self.now, updated=self.now,
+                ))
+            elif note.text != reply.text:
+                note.text, note.updated, note.source_line = reply.text, self.now, reply.line
+                to_update.append(note)
+        Commentary.objects.bulk_create(to_create)
+        Commentary.objects.bulk_update(to_update, ["text", "updated", "source_line"])
+        self.result.replies += len(keyed)
+        TaggedCommentary.objects.filter(content_object__in=to_update).delete()
+        by_key = {c.external_key: c for c in to_create + to_update}
+        TaggedCommentary.objects.bulk_create(
+            TaggedCommentary(content_object_id=by_key[key].pk, tag_id=tags[hashtag_key(t)].pk,
+                             spelling=t)
+            for key, (_, reply, _) in keyed.items() if key in by_key
+            for t in reply.hashtags if hashtag_key(t) in tags
+        )
+

@@ -1,0 +1,68 @@
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from archive.importer.errors import DumpError
+from archive.importer.store import import_paths
+
+
+class Command(BaseCommand):
+    help = "Import dumps (files or folders): bulleted exports and plain articles. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="dump files or folders of dumps")
+        parser.add_argument("--title", help="title of a plain article (default: its first line)")
+        parser.add_argument("--url", default="", help="source URL of a plain article")
+        parser.add_argument("--tag", action="append", default=[], dest="tags",
+                            help="hashtag to add to every imported article (repeatable)")
+        parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
+
+    def handle(self, *args, **options):
+        show_bar = not options["no_progress"] and sys.stderr.isatty()
+        try:
+            summary = import_paths(
+                options["paths"],
+                title=options["title"],
+                url=options["url"],
+                tags=options["tags"],
+                progress=ProgressBar(sys.stderr) if show_bar else None,
+            )
+        except DumpError as error:
+            raise CommandError(str(error)) from None
+        for result in summary.files:
+            for warning in result.warnings:
+                self.stderr.write(self.style.WARNING(f"warning: {warning}"))
+            self.stdout.write(
+                f"{result.path}: {result.format}, {result.new} new, {result.updated} updated, "
+                f"{result.unchanged} unchanged, {result.replies} replies"
+            )
+        for error in summary.errors:
+            self.stderr.write(self.style.ERROR(f"error: {error} (nothing from this file was kept)"))
+        self.stdout.write(self.style.SUCCESS(summary.describe()))
+        if summary.errors:
+            raise CommandError(f"{len(summary.errors)} file(s) could not be imported")
+
+
+class ProgressBar:
+    """A one-line bar on a terminal: file, percentage of bytes, posts so far."""
+
+    WIDTH = 30
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.last = 0.0
+
+    def __call__(self, name: str, done: int, total: int, posts: int) -> None:
+        now = time.monotonic()
+        finished = done >= total
+        if not finished and now - self.last < 0.1:
+            return
+        self.last = now
+        fraction = min(1.0, done / total) if total else 1.0
+        filled = int(self.WIDTH * fraction)
+        bar = "█" * filled + "·" * (self.WIDTH - filled)
+        self.stream.write(f"\r{name[:30]:30} {bar} {fraction:4.0%} {posts:>9,} posts")
+        if finished:
+            self.stream.write("\n")
+        self.stream.flush()

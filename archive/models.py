@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.db import models, transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+from archive.text import fold, hashtag_key
+
+
+class Hashtag(TagBase):
+    """A hashtag. One row per case-insensitive spelling; `name` is the most used spelling."""
+
+    key = models.CharField(max_length=100, unique=True, help_text="Case-folded name: the identity.")
+    search_key = models.CharField(
+        max_length=100, db_index=True, help_text="Case- and accent-folded name, for lookups."
+    )
+
+    class Meta:
+        verbose_name = "hashtag"
+        verbose_name_plural = "hashtags"
+        ordering = ["key"]
+
+    def save(self, *args, **kwargs):
+        self.key = hashtag_key(self.name)
+        self.search_key = fold(self.key)
+        super().save(*args, **kwargs)
+
+    def slugify(self, tag, i=None):
+        slug = slugify(tag, allow_unicode=True)[:95] or "tag"
+        return f"{slug}_{i}" if i is not None else slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("tag_detail", args=[self.slug])
+
+    @transaction.atomic
+    def merge_into(self, target: Hashtag) -> None:
+        """Move every use of this hashtag onto `target`, then delete this one."""
+        from archive.search import index_articles
+        from annotations.models import TaggedCommentary
+
+        if target.pk == self.pk:
+            return
+        article_ids = list(
+            TaggedArticle.objects.filter(tag=self).values_list("content_object_id", flat=True)
+        )
+        already = set(
+            TaggedArticle.objects.filter(tag=target, content_object_id__in=article_ids)
+            .values_list("content_object_id", flat=True)
+        )
+        TaggedArticle.objects.filter(tag=self, content_object_id__in=already).delete()
+        TaggedArticle.objects.filter(tag=self).update(tag=target)
+        notes_already = set(
+            TaggedCommentary.objects.filter(tag=target).values_list("content_object_id", flat=True)
+        )
+        TaggedCommentary.objects.filter(tag=self, content_object_id__in=notes_already).delete()
+        TaggedCommentary.objects.filter(tag=self).update(tag=target)
+        self.delete()
+        refresh_hashtag_names([target.pk])
+        index_articles(article_ids)
+
+    @transaction.atomic
+    def rename(self, new_name: str) -> Hashtag:
+        """Rename; if another hashtag already has that name (case-insensitively), merge into it."""
+        from archive.search import index_articles
+
+        new_key = hashtag_key(new_name)
+        existing = Hashtag.objects.filter(key=new_key).exclude(pk=self.pk).first()
+        if existing:
+            self.merge_into(existing)
+            TaggedArticle.objects.filter(tag=existing).update(spelling=new_name)
+            refresh_hashtag_names([existing.pk])
+            return existing
+        self.name = new_name
+        self.slug = ""
+        self.save()
+        TaggedArticle.objects.filter(tag=self).update(spelling=new_name)
+        index_articles(
+            TaggedArticle.objects.filter(tag=self).values_list("content_object_id", flat=True)
+        )
+        return self
+
+
+class TaggedArticle(TaggedItemBase):
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+    tag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="article_items")
+    spelling = models.CharField(max_length=100, blank=True, help_text="As written in the post.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")
+        ]
+        indexes = [models.Index(fields=["tag", "content_object"])]
+
+
+def refresh_hashtag_names(tag_ids) -> None:
+    """Show each hashtag in its most common spelling (ties: the first alphabetically)."""
+    from annotations.models import TaggedCommentary
+
+    tag_ids = list(tag_ids)
+    for start in range(0, len(tag_ids), 500):
+        chunk = tag_ids[start : start + 500]
+        counts: dict[int, dict[str, int]] = {}
+        for model in (TaggedArticle, TaggedCommentary):
+            rows = (
+                model.objects.filter(tag_id__in=chunk)
+                .exclude(spelling="")
+                .values_list("tag_id", "spelling")
+                .annotate(n=Count("id"))
+            )
+            for tag_id, spelling, n in rows:
+                per_tag = counts.setdefault(tag_id, {})
+                per_tag[spelling] = per_tag.get(spelling, 0) + n
+        changed = []
+        for tag in Hashtag.objects.filter(pk__in=counts):
+            best = min(counts[tag.pk].items(), key=lambda item: (-item[1], item[0]))[0]
+            if best != tag.name:
+                tag.name = best
+                changed.append(tag)
+        Hashtag.objects.bulk_update(changed, ["name"])
+
+
+class Article(models.Model):
+    title = models.TextField()
+    url = models.TextField(blank=True, help_text="Source URL, exactly as given in the dump.")
+    paragraphs = models.JSONField(
+        default=list, help_text='Ordered paragraphs: [{"text": "…", "lang": "fr"}, …].'
+    )
+    language = models.CharField(max_length=8, blank=True, db_index=True)
+    links = models.JSONField(default=list, blank=True, help_text="Other URLs found in the text.")
+    mentions = models.JSONField(default=list, blank=True)
+    hashtags = TaggableManager(through=TaggedArticle, blank=True, verbose_name="hashtags")
+
+    external_key = models.CharField(max_length=64, unique=True, help_text="Stable import key.")
+    content_hash = models.CharField(max_length=64, blank=True)
+    source_file = models.CharField(max_length=500, blank=True)
+    source_line = models.PositiveIntegerField(null=True, blank=True)
+
+    created = models.DateTimeField(db_index=True)
+    updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created", "id"]
+        indexes = [models.Index(fields=["-created", "id"], name="article_newest")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        slug = slugify(self.title, allow_unicode=True)[:60]
+        if slug:
+            return reverse("article_detail_slug", args=[self.pk, slug])
+        return reverse("article_detail", args=[self.pk])
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p["text"] for p in self.paragraphs)
+
+    @property
+    def site(self) -> str:
+        if not self.url.startswith(("http://", "https://")):
+            return ""
+        return (urlsplit(self.url).hostname or "").removeprefix("www.")
+
+    @property
+    def first_lines(self) -> str:
+        text = " ".join(p["text"] for p in self.paragraphs[:2])
+        return text[:280] + ("…" if len(text) > 280 else "")
+
+    @transaction.atomic
+    def set_hashtags(self, names: list[str]) -> None:
+        """Replace the article's hashtags (curator edit) and refresh the search index."""
+        from archive.importer.store import get_or_create_hashtags
+        from archive.search import index_articles
+
+        wanted = {hashtag_key(n): n for n in names if n.strip()}
+        tags = get_or_create_hashtags(wanted.values())
+        TaggedArticle.objects.filter(content_object=self).exclude(
+            tag__in=[tags[k] for k in wanted]
+        ).delete()
+        have = set(TaggedArticle.objects.filter(content_object=self).values_list("tag_id", flat=True))
+        TaggedArticle.objects.bulk_create(
+            TaggedArticle(content_object=self, tag=tags[k], spelling=wanted[k])
+            for k in wanted
+            if tags[k].pk not in have
+        )
+        refresh_hashtag_names(t.pk for t in tags.values())
+        index_articles([self.pk])

@@ -1,0 +1,91 @@
+"""Keeping the search index in step with the archive.
+
+Every write path calls index_articles() inside its transaction: the importer (in batches),
+curator notes, hashtag edits, renames and merges. Deleting an article removes its row in the
+database itself (a trigger on SQLite, a cascading foreign key on PostgreSQL), so no signal is
+needed and bulk deletes are covered too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from archive.search.analysis import document
+from archive.search.backends import get_backend
+from archive.search.backends.base import IndexDocument
+
+BATCH = 500
+
+
+def build_documents(article_ids: list[int]) -> list[IndexDocument]:
+    from annotations.models import Commentary
+    from archive.models import Article, TaggedArticle
+
+    tags: dict[int, list[str]] = defaultdict(list)
+    for article_id, name in TaggedArticle.objects.filter(
+        content_object_id__in=article_ids
+    ).values_list("content_object_id", "tag__name"):
+        tags[article_id].append(name)
+    notes: dict[int, list[str]] = defaultdict(list)
+    for article_id, text in Commentary.objects.filter(article_id__in=article_ids).values_list(
+        "article_id", "text"
+    ):
+        notes[article_id].append(text)
+    documents = []
+    for article_id, title, paragraphs in Article.objects.filter(pk__in=article_ids).values_list(
+        "id", "title", "paragraphs"
+    ):
+        documents.append(
+            IndexDocument(
+                article_id=article_id,
+                title=document(title),
+                tags=document(" ".join(tags[article_id])),
+                commentary=document("\n".join(notes[article_id])),
+                body=document("\n".join(p["text"] for p in paragraphs)),
+            )
+        )
+    return documents
+
+
+def index_articles(article_ids: Iterable[int], using: str = "default") -> int:
+    """Refresh the index rows of these articles (and drop rows of ones that no longer exist)."""
+    backend = get_backend(using)
+    ids = list(dict.fromkeys(article_ids))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        documents = build_documents(chunk)
+        backend.upsert(documents)
+        gone = set(chunk) - {d.article_id for d in documents}
+        if gone:
+            backend.delete(sorted(gone))
+    return len(ids)
+
+
+def reindex_all(progress: Callable[[int, int], None] | None = None, using: str = "default") -> int:
+    from django.db import transaction
+
+    from archive.models import Article
+
+    backend = get_backend(using)
+    with transaction.atomic(using=using):
+        backend.clear()
+        total = Article.objects.count()
+        done = 0
+        last_id = 0
+        while True:
+            chunk = list(
+                Article.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[
+                    :BATCH
+                ]
+            )
+            if not chunk:
+                break
+            backend.upsert(build_documents(chunk))
+            last_id = chunk[-1]
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    if hasattr(backend, "optimize"):
+        backend.optimize()
+    return done

@@ -1,0 +1,108 @@
+"""Text rules shared by the importer, the search index and the pages.
+
+Hashtags, URLs and @mentions are found here and only here, so that what the importer tags, what
+the search indexes and what a page turns into links always agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# http(s) URLs; stops at white space and at the quotes and brackets that usually close a URL.
+URL_RE = re.compile(r"""https?://[^\s<>"'«»“”‘’]+""", re.IGNORECASE)
+URL_TRAILING = ".,;:!?)]}…'’»"
+# A hashtag starts with a letter, then letters, digits, "_" or "-"; it never ends in "-".
+# Not inside a word or after "&" (HTML entities) or "/" (paths).
+HASHTAG_RE = re.compile(r"(?<![\w&/#])#([^\W\d_][\w-]*)")
+MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.-]*[\w])")
+WORD_RE = re.compile(r"\w+")
+HASHTAG_MAX = 100
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: "Überwachung" -> "uberwachung", "Œuvre" -> "oeuvre"."""
+    text = text.casefold().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def hashtag_key(name: str) -> str:
+    """The identity of a hashtag: case-insensitive, accents kept (#Crédit = #crédit ≠ #credit)."""
+    return unicodedata.normalize("NFC", name.lstrip("#")).casefold()
+
+
+def clean_url(raw: str) -> str:
+    url = raw.rstrip(URL_TRAILING)
+    # Keep a closing bracket that belongs to the URL (Wikipedia_(disambiguation)).
+    if raw[len(url) : len(url) + 1] == ")" and url.count("(") > url.count(")"):
+        url += ")"
+    return url
+
+
+@dataclass(frozen=True)
+class Span:
+    kind: str  # "text", "url", "hashtag", "mention"
+    text: str
+    value: str = ""
+
+
+def split_spans(text: str) -> Iterator[Span]:
+    """Cut text into plain runs, URLs, hashtags and mentions, in order, losing no character."""
+    pos = 0
+    for match in URL_RE.finditer(text):
+        url = clean_url(match.group(0))
+        yield from _split_words(text[pos : match.start()])
+        yield Span("url", url, url)
+        pos = match.start() + len(url)
+    yield from _split_words(text[pos:])
+
+
+def _split_words(text: str) -> Iterator[Span]:
+    pos = 0
+    for match in _TAG_OR_MENTION_RE.finditer(text):
+        if match.group("tag") is not None:
+            name = match.group("tag").rstrip("-")
+            if len(name) > HASHTAG_MAX:
+                continue
+            end = match.start() + 1 + len(name)
+            kind, value = "hashtag", name
+        else:
+            name = match.group("mention")
+            end = match.end()
+            kind, value = "mention", name
+        if match.start() > pos:
+            yield Span("text", text[pos : match.start()])
+        yield Span(kind, text[match.start() : end], value)
+        pos = end
+    if pos < len(text):
+        yield Span("text", text[pos:])
+
+
+_TAG_OR_MENTION_RE = re.compile(
+    r"(?<![\w&/#])#(?P<tag>[^\W\d_][\w-]*)|(?<![\w@.])@(?P<mention>[A-Za-z0-9_](?:[\w.-]*\w)?)"
+)
+
+
+def find_hashtags(text: str) -> list[str]:
+    return [s.value for s in split_spans(text) if s.kind == "hashtag"]
+
+
+def find_urls(text: str) -> list[str]:
+    return [s.value for s in split_spans(text) if s.kind == "url"]
+
+
+def find_mentions(text: str) -> list[str]:
+    return [s.value for s in split_spans(text) if s.kind == "mention"]
+
+
+def is_hashtag_line(line: str) -> bool:
+    """A line made only of hashtags ("#Chine #crédit_social")."""
+    spans = [s for s in split_spans(line) if s.kind != "text" or s.text.strip()]
+    return bool(spans) and all(s.kind == "hashtag" for s in spans)
+
+
+def unique(items) -> list:
+    return list(dict.fromkeys(items))

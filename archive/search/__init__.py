@@ -14,8 +14,6 @@ from archive.search.query import Query, parse
 
 __all__ = ["SearchResults", "index_articles", "parse", "reindex_all", "search"]
 
-PHRASE_BONUS = 1.0  # an exact phrase doubles the score
-
 
 @dataclass
 class Hit:
@@ -32,10 +30,11 @@ class SearchResults:
     total: int = 0
     total_is_capped: bool = False
     hits: list[Hit] = field(default_factory=list)
+    reachable: int = 0  # results that can be paged to (ranked candidates)
 
     @property
     def has_next(self) -> bool:
-        return self.page * self.page_size < self.total
+        return self.page * self.page_size < min(self.total, self.reachable or self.total)
 
     @property
     def has_previous(self) -> bool:
@@ -74,16 +73,14 @@ def search(
             limit=settings.ARCHIVE_SEARCH_CANDIDATES,
             count_limit=count_limit,
         )
-        ranked = sorted(
-            found.items,
-            key=lambda c: (-(c.score * (1 + PHRASE_BONUS * c.phrase)), -c.article_id),
-        )
+        ranked = sorted(found.items, key=lambda c: (-c.score, -c.article_id))
         window = ranked[offset : offset + page_size]
         ids = [c.article_id for c in window]
-        scores = {c.article_id: c.score * (1 + PHRASE_BONUS * c.phrase) for c in window}
+        scores = {c.article_id: c.score for c in window}
         # Pages past the ranked candidates are not reachable: say how many we can show.
         results.total = found.total
-        results.total_is_capped = found.total_is_capped or found.total > len(found.items)
+        results.total_is_capped = found.total_is_capped
+        # Only the ranked candidates can be paged through.
         results.reachable = len(found.items)
     else:
         ids, results.total, results.total_is_capped = backend.filter_only(

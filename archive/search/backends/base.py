@@ -6,6 +6,15 @@ from archive.search.query import Query
 
 # Column weights: a match in the title counts most, then hashtags, commentary, text.
 WEIGHT_TITLE, WEIGHT_TAGS, WEIGHT_COMMENTARY, WEIGHT_BODY = 10.0, 6.0, 3.0, 1.0
+# An exact phrase of the query's words doubles the score; so does (on FTS5) a match in the title,
+# since bm25 gives next to nothing to words present in most documents of a small archive.
+PHRASE_BONUS = 1.0
+TITLE_BONUS = 1.0
+SCORE_FLOOR = 0.1  # so the bonuses still order results that the engine scores at ~0
+
+
+def boosted(score: float, *, phrase: bool = False, title: bool = False) -> float:
+    return (score + SCORE_FLOOR) * (1 + PHRASE_BONUS * phrase) * (1 + TITLE_BONUS * title)
 
 
 @dataclass(frozen=True)
@@ -20,8 +29,7 @@ class IndexDocument:
 @dataclass(frozen=True)
 class Candidate:
     article_id: int
-    score: float  # the engine's relevance, larger is better
-    phrase: bool = False  # the query's words appear as an exact phrase
+    score: float  # relevance, larger is better
 
 
 @dataclass

@@ -12,6 +12,7 @@ from archive.search.backends.base import (
     Candidates,
     IndexDocument,
     SearchBackend,
+    boosted,
     filter_sql,
 )
 from archive.search.query import AnyOf, Phrase, Query, Term
@@ -129,5 +130,5 @@ class PostgresBackend(SearchBackend):
                 total = cursor.fetchone()[0]
                 capped = total > count_limit
                 total = min(total, count_limit)
-        items = [Candidate(r[0], float(r[1]), bool(r[2])) for r in rows]
+        items = [Candidate(r[0], boosted(float(r[1]), phrase=bool(r[2]))) for r in rows]
         return Candidates(items, total, capped)

@@ -12,6 +12,7 @@ from archive.search.backends.base import (
     Candidates,
     IndexDocument,
     SearchBackend,
+    boosted,
     filter_sql,
 )
 from archive.search.query import AnyOf, Phrase, Query, Term
@@ -47,8 +48,12 @@ def _clause(clause) -> str:
     return _unit(clause)
 
 
+def required_expression(query: Query) -> str:
+    return " AND ".join(_clause(c) for c in query.required)
+
+
 def match_expression(query: Query) -> str:
-    expression = " AND ".join(_clause(c) for c in query.required)
+    expression = required_expression(query)
     for unit in query.excluded:
         expression = f"({expression}) NOT {_unit(unit)}"
     return expression
@@ -116,14 +121,9 @@ class SQLiteBackend(SearchBackend):
                 [expression, *params, floor],
             )
             scores = dict(cursor.fetchall())
-            phrased: set[int] = set()
             phrase = phrase_expression(query)
-            if phrase:
-                cursor.execute(
-                    f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid >= %s",
-                    [phrase, floor],
-                )
-                phrased = {row[0] for row in cursor.fetchall()}
+            phrased = self._matching(cursor, phrase, floor) if phrase else set()
+            titled = self._matching(cursor, f"title : ({required_expression(query)})", floor)
             total, capped = len(ids), False
             if len(ids) == limit:
                 cursor.execute(
@@ -133,5 +133,15 @@ class SQLiteBackend(SearchBackend):
                 total = cursor.fetchone()[0]
                 capped = total > count_limit
                 total = min(total, count_limit)
-        items = [Candidate(i, -scores.get(i, 0.0), i in phrased) for i in ids]
+        items = [
+            Candidate(i, boosted(-scores.get(i, 0.0), phrase=i in phrased, title=i in titled))
+            for i in ids
+        ]
         return Candidates(items, total, capped)
+
+    @staticmethod
+    def _matching(cursor, expression: str, floor: int) -> set[int]:
+        cursor.execute(
+            f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid >= %s", [expression, floor]
+        )
+        return {row[0] for row in cursor.fetchall()}

@@ -1,0 +1,79 @@
+"""Run a command against a throwaway PostgreSQL cluster.
+
+    python tests/pg_cluster.py pytest -q
+
+initdb into a temporary folder, start the server on a Unix socket only (no TCP port), export
+DATABASE_URL for the command, then stop the server and delete everything. Run as root, the
+server runs as the `postgres` user, since PostgreSQL refuses to run as root.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *command]
+    return command
+
+
+@contextlib.contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Yield a DATABASE_URL for a fresh cluster; stop and remove it afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="archive-pg-"))
+    data, sockets = root / "data", root / "sock"
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sockets, "postgres")
+        root.chmod(0o755)
+    user = "postgres"
+    try:
+        subprocess.run(
+            _as_server_user([str(PG_BIN / "initdb"), "-D", str(data), "-U", user,
+                             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+            check=True, stdout=subprocess.DEVNULL,
+        )
+        options = (f"-k {sockets} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
+                   "-c full_page_writes=off -c max_connections=50")
+        subprocess.run(
+            _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options,
+                             "-l", str(root / "server.log"), "-w", "-t", "60", "start"]),
+            check=True, stdout=subprocess.DEVNULL,
+        )
+        yield f"postgres://{user}@/archive?host={sockets}"
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w",
+                                 "stop"]),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+            )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    with throwaway_cluster() as url:
+        print(f"PostgreSQL test cluster: {url}", flush=True)
+        env = dict(os.environ, DATABASE_URL=url)
+        # Create the main database too, so `manage.py` commands work against this cluster.
+        subprocess.run([str(PG_BIN / "createdb"), "-h", url.split("host=")[1], "-U", "postgres",
+                        "archive"], check=True)
+        return subprocess.run(argv, env=env, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

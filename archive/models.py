@@ -146,6 +146,7 @@ class Article(models.Model):
     class Meta:
         ordering = ["-created", "id"]
         indexes = [models.Index(fields=["-created", "id"], name="article_newest")]
+        permissions = [("edit_hashtags", "Can add, remove, rename and merge hashtags")]
 
     def __str__(self) -> str:
         return self.title

@@ -1,0 +1,59 @@
+# The two commands a newcomer needs:  make run  and  make test
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_RUN := $(PY) tests/pg_cluster.py
+SHARED_DUMPS ?= ../shared/dumps
+HOST ?= 127.0.0.1:8000
+export DEBUG ?= 1
+
+.PHONY: init run serve demo test test-sqlite test-postgres lint browser-deps bench clean
+
+# Create the virtual environment and install the project with its test tools.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+init: $(VENV)/.installed
+
+# Import the demo dumps (ours, and ../shared/dumps when it exists). Safe to repeat.
+demo: init
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py import_dump fixtures/dumps $(wildcard $(SHARED_DUMPS))
+
+# Everything: venv, database, demo data, then serve on http://127.0.0.1:8000/
+run: demo
+	$(PY) manage.py runserver $(HOST)
+
+serve: init
+	$(PY) manage.py runserver $(HOST)
+
+# Chromium from Debian for the browser tests (Playwright drives it; no browser download).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+
+# The whole suite on SQLite, then on a throwaway PostgreSQL cluster.
+test: init browser-deps
+	$(MAKE) --no-print-directory test-sqlite test-postgres
+
+test-sqlite: init
+	@echo "== Test suite on SQLite"
+	DEBUG=0 $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: init
+	@echo "== Test suite on PostgreSQL"
+	DEBUG=0 $(PG_RUN) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: init
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . || true
+
+bench: init
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles test-artifacts

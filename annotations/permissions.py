@@ -1,0 +1,52 @@
+"""Who may do what. Every permission check of the site goes through these functions."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
+
+CURATORS = "curators"
+CURATOR_PERMISSIONS = [
+    ("annotations", "add_commentary"),
+    ("annotations", "change_commentary"),
+    ("annotations", "delete_commentary"),
+    ("archive", "edit_hashtags"),
+]
+
+
+def is_curator(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm("annotations.add_commentary"))
+
+
+def can_edit_hashtags(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm("archive.edit_hashtags"))
+
+
+def can_edit_commentary(user: User | AnonymousUser, commentary) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.has_perm("annotations.edit_any_commentary"):
+        return True
+    return commentary.author_id == user.pk and user.has_perm("annotations.change_commentary")
+
+
+def can_delete_commentary(user: User | AnonymousUser, commentary) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.has_perm("annotations.edit_any_commentary"):
+        return True
+    return commentary.author_id == user.pk and user.has_perm("annotations.delete_commentary")
+
+
+def ensure_curators_group(**kwargs) -> Group:
+    """Create the curators group with its permissions (run after every migrate)."""
+    group, _ = Group.objects.get_or_create(name=CURATORS)
+    wanted = [
+        Permission.objects.filter(content_type__app_label=app, codename=codename).first()
+        for app, codename in CURATOR_PERMISSIONS
+    ]
+    group.permissions.add(*[p for p in wanted if p is not None])
+    return group
+
+
+def make_curator(user: User) -> None:
+    user.groups.add(ensure_curators_group())

@@ -1,0 +1,110 @@
+"""The two real dumps, imported with the real command: what a reader would check by eye."""
+
+from annotations.models import Commentary
+from archive.models import Article, Hashtag
+from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import
+
+
+class SeenthisDumpTests(BaseTestCase):
+    dumps = (SEENTHIS_DUMP,)
+
+    def article(self, title_start: str) -> Article:
+        return Article.objects.get(title__startswith=title_start)
+
+    def test_every_post_and_reply_is_imported(self):
+        self.assertEqual(Article.objects.count(), 15)
+        self.assertEqual(Commentary.objects.filter(origin="reply").count(), 2)
+
+    def test_titles_and_urls(self):
+        first = self.article("China\u00a0: Totale Kontrolle")
+        self.assertEqual(
+            first.url,
+            "https://www.berliner-zeitung.de/politik-gesellschaft/"
+            "china-totale-kontrolle-die-wahrheit-ueber-das-sozialkreditpunktesys",
+        )  # truncated in the dump, kept as given
+        self.assertEqual(first.source_line, 1)
+        self.assertEqual(self.article("Le monde selon").url, "")
+        canada = self.article("Postes Canada")
+        self.assertEqual(canada.url, "")
+        self.assertIn(
+            "https://www.ledevoir.com/societe/798445/postes-canada-recueille-illegalement-"
+            "renseignements-personnels-loue",
+            canada.links,
+        )
+
+    def test_replies_belong_to_the_post_above(self):
+        reply = Commentary.objects.get(text__startswith="Et pourtant")
+        self.assertTrue(reply.article.title.startswith("Le système de crédit social chinois"))
+        self.assertIn("https://www.globaltimes.cn/page/202107/1228884.shtml", reply.text)
+        second = Commentary.objects.get(text__startswith="J’ai contacté")
+        self.assertTrue(second.article.title.startswith("Analyse du temps de travail"))
+        self.assertIn("Edit\u00a0: le productivity score n’est pas activé", second.text)
+        # Replies are commentary, not article text.
+        self.assertNotIn("Et pourtant", second.article.text + reply.article.text)
+
+    def test_hashtags_merge_case_variants(self):
+        tag = Hashtag.objects.get(key="crédit_social")
+        self.assertEqual(Hashtag.objects.filter(search_key="credit_social").count(), 1)
+        tagged = Article.objects.filter(hashtags=tag).count()
+        self.assertEqual(tagged, 13)
+        # "Crédit_social" is written 10 times, "crédit_social" 3 times.
+        self.assertEqual(tag.name, "Crédit_social")
+        self.assertEqual(tag.slug, "crédit_social")
+
+    def test_inline_hashtags_tag_the_post(self):
+        xi = self.article("Le monde selon")
+        names = set(xi.hashtags.values_list("key", flat=True))
+        self.assertTrue({"xi_jinping", "chine", "port", "hambantota", "aéroport"} <= names)
+        blacklists = self.article("China blacklists")
+        self.assertIn("social_credit", set(blacklists.hashtags.values_list("key", flat=True)))
+
+    def test_things_that_are_not_hashtags(self):
+        identity = self.article("Identité numérique")
+        self.assertEqual(list(identity.hashtags.values_list("name", flat=True)),
+                         ["Nécrotechnologies"])  # "#10" in the text is not a tag
+        self.assertIn("le nanomonde #10", identity.text)
+        self.assertFalse(Hashtag.objects.filter(key__startswith="c3").exists())  # no URL fragments
+
+    def test_hashtag_only_lines_leave_the_text(self):
+        first = self.article("China\u00a0: Totale Kontrolle")
+        self.assertNotIn("#exploitation", first.text)
+        self.assertTrue(first.paragraphs[0]["text"].startswith("Cet article décrit"))
+
+    def test_paragraph_languages(self):
+        first = self.article("China\u00a0: Totale Kontrolle")
+        languages = [p["lang"] for p in first.paragraphs]
+        self.assertEqual(languages[0], "fr")
+        self.assertIn("de", languages)
+        self.assertEqual(self.article("Covid-19 | Codici").paragraphs[0]["lang"], "it")
+        self.assertEqual(self.article("The AI myth").language, "en")
+
+    def test_mentions(self):
+        self.assertEqual(self.article("Le monde selon").mentions, ["etraces", "reka"])
+
+    def test_reimport_changes_nothing(self):
+        before = list(Article.objects.values_list("id", "content_hash", "updated"))
+        out, _ = run_import(SEENTHIS_DUMP)
+        self.assertIn("0 new, 0 updated, 15 unchanged", out)
+        self.assertEqual(list(Article.objects.values_list("id", "content_hash", "updated")), before)
+        self.assertEqual(Commentary.objects.count(), 2)
+
+
+class PlainDumpTests(BaseTestCase):
+    dumps = (PLAIN_DUMP,)
+
+    def test_plain_article(self):
+        article = Article.objects.get()
+        self.assertEqual(article.title, "Bloomberg News reports on China’s obliteration of privacy:")
+        self.assertTrue(article.paragraphs[0]["text"].startswith("China’s plan to judge"))
+        self.assertEqual(len(article.paragraphs), 87)
+        self.assertEqual(article.language, "en")
+        self.assertIn("https://gadflyonthewallblog.com/category/grit/", article.links)
+
+    def test_options_supply_metadata(self):
+        out, _ = run_import(PLAIN_DUMP, title="China’s social credit", url="https://example.org/a",
+                            tags=["Chine", "#crédit_social"])
+        self.assertIn("1 new", out)  # another title and URL: another article
+        article = Article.objects.get(url="https://example.org/a")
+        self.assertEqual(article.title, "China’s social credit")
+        self.assertEqual(sorted(article.hashtags.values_list("name", flat=True)),
+                         ["Chine", "crédit_social"])

@@ -86,3 +86,27 @@ class Commentary(models.Model):
         article_id = self.article_id
         self.delete()
         index_articles([article_id])
+
+
+class ApiToken(models.Model):
+    """A token for the write API (`Authorization: Token …`); managed in the admin."""
+
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.name or self.key[:8]}"
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            import secrets
+
+            self.key = secrets.token_hex(20)
+        super().save(*args, **kwargs)

@@ -19,6 +19,9 @@ class Hashtag(TagBase):
     search_key = models.CharField(
         max_length=100, db_index=True, help_text="Case- and accent-folded name, for lookups."
     )
+    usage_count = models.PositiveIntegerField(
+        default=0, db_index=True, help_text="Articles with this hashtag (kept by refresh_hashtags)."
+    )
 
     class Meta:
         verbose_name = "hashtag"
@@ -60,29 +63,49 @@ class Hashtag(TagBase):
         TaggedCommentary.objects.filter(tag=self, content_object_id__in=notes_already).delete()
         TaggedCommentary.objects.filter(tag=self).update(tag=target)
         self.delete()
-        refresh_hashtag_names([target.pk])
+        refresh_hashtags([target.pk])
         index_articles(article_ids)
 
     @transaction.atomic
     def rename(self, new_name: str) -> Hashtag:
-        """Rename; if another hashtag already has that name (case-insensitively), merge into it."""
+        """Rename; if another hashtag already has that name (case-insensitively), merge into it.
+
+        Every use takes the new spelling, so the name stays what the curator chose.
+        """
+        from annotations.models import TaggedCommentary
         from archive.search import index_articles
 
-        new_key = hashtag_key(new_name)
-        existing = Hashtag.objects.filter(key=new_key).exclude(pk=self.pk).first()
+        existing = Hashtag.objects.filter(key=hashtag_key(new_name)).exclude(pk=self.pk).first()
         if existing:
             self.merge_into(existing)
-            TaggedArticle.objects.filter(tag=existing).update(spelling=new_name)
-            refresh_hashtag_names([existing.pk])
-            return existing
-        self.name = new_name
-        self.slug = ""
-        self.save()
-        TaggedArticle.objects.filter(tag=self).update(spelling=new_name)
+            target = existing
+        else:
+            self.name = new_name
+            self.slug = unique_slug(hashtag_key(new_name), exclude_pk=self.pk)
+            self.save()
+            target = self
+        TaggedArticle.objects.filter(tag=target).update(spelling=new_name)
+        TaggedCommentary.objects.filter(tag=target).update(spelling=new_name)
+        refresh_hashtags([target.pk])
+        target.refresh_from_db()
         index_articles(
-            TaggedArticle.objects.filter(tag=self).values_list("content_object_id", flat=True)
+            TaggedArticle.objects.filter(tag=target).values_list("content_object_id", flat=True)
         )
-        return self
+        return target
+
+
+def unique_slug(key: str, exclude_pk: int | None = None, taken: set[str] | None = None) -> str:
+    """A readable slug for a hashtag key (accents kept), made unique with a numeric suffix."""
+    base = Hashtag().slugify(key)
+    slug, n = base, 1
+    while True:
+        clash = (taken is not None and slug in taken) or (
+            Hashtag.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
+        )
+        if not clash:
+            return slug
+        n += 1
+        slug = Hashtag().slugify(base, n)
 
 
 class TaggedArticle(TaggedItemBase):
@@ -97,8 +120,11 @@ class TaggedArticle(TaggedItemBase):
         indexes = [models.Index(fields=["tag", "content_object"])]
 
 
-def refresh_hashtag_names(tag_ids) -> None:
-    """Show each hashtag in its most common spelling (ties: the first alphabetically)."""
+def refresh_hashtags(tag_ids) -> None:
+    """Recount articles per hashtag and show each in its most common spelling.
+
+    Called by every path that changes hashtags (import, curator edits, rename, merge).
+    """
     from annotations.models import TaggedCommentary
 
     tag_ids = list(tag_ids)
@@ -115,13 +141,20 @@ def refresh_hashtag_names(tag_ids) -> None:
             for tag_id, spelling, n in rows:
                 per_tag = counts.setdefault(tag_id, {})
                 per_tag[spelling] = per_tag.get(spelling, 0) + n
+        usage = dict(
+            TaggedArticle.objects.filter(tag_id__in=chunk)
+            .values_list("tag_id")
+            .annotate(n=Count("id"))
+        )
         changed = []
-        for tag in Hashtag.objects.filter(pk__in=counts):
-            best = min(counts[tag.pk].items(), key=lambda item: (-item[1], item[0]))[0]
-            if best != tag.name:
-                tag.name = best
+        for tag in Hashtag.objects.filter(pk__in=chunk):
+            name = tag.name
+            if counts.get(tag.pk):
+                name = min(counts[tag.pk].items(), key=lambda item: (-item[1], item[0]))[0]
+            if name != tag.name or usage.get(tag.pk, 0) != tag.usage_count:
+                tag.name, tag.usage_count = name, usage.get(tag.pk, 0)
                 changed.append(tag)
-        Hashtag.objects.bulk_update(changed, ["name"])
+        Hashtag.objects.bulk_update(changed, ["name", "usage_count"])
 
 
 class Article(models.Model):
@@ -189,5 +222,5 @@ class Article(models.Model):
             for k in wanted
             if tags[k].pk not in have
         )
-        refresh_hashtag_names(t.pk for t in tags.values())
+        refresh_hashtags(t.pk for t in tags.values())
         index_articles([self.pk])

@@ -34,6 +34,17 @@ def hashtag_key(name: str) -> str:
     return unicodedata.normalize("NFC", name.lstrip("#")).casefold()
 
 
+def hashtag_fits(name: str) -> bool:
+    """Whether a hashtag fits the database columns: its name, key and folded key.
+
+    Case folding and accent folding can make a name longer ("ß" -> "ss", "ﬃ" -> "ffi").
+    """
+    if len(name) > HASHTAG_MAX:
+        return False
+    key = hashtag_key(name)
+    return len(key) <= HASHTAG_MAX and len(fold(key)) <= HASHTAG_MAX
+
+
 def clean_url(raw: str) -> str:
     url = raw.rstrip(URL_TRAILING)
     # Keep a closing bracket that belongs to the URL (Wikipedia_(disambiguation)).
@@ -65,7 +76,7 @@ def _split_words(text: str) -> Iterator[Span]:
     for match in _TAG_OR_MENTION_RE.finditer(text):
         if match.group("tag") is not None:
             name = match.group("tag").rstrip("-")
-            if len(name) > HASHTAG_MAX:
+            if not hashtag_fits(name):
                 continue
             end = match.start() + 1 + len(name)
             kind, value = "hashtag", name

@@ -1,4 +1,42 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth.views import LogoutView
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from annotations import api as write_api
+from annotations import views as curator
+from annotations.login import ArchiveLoginView
+from archive import api, views
+from archive.feeds import ArticleFeed, SearchFeed, TagFeed
+from archive.sitemaps import ArticleSitemap, HashtagSitemap
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("articles/<int:pk>/", views.article_detail, name="article_detail"),
+    path("articles/<int:pk>/notes/new/", curator.note_create, name="note_create"),
+    path("articles/<int:pk>/hashtags/", curator.article_hashtags, name="article_hashtags"),
+    path("articles/<int:pk>/<str:slug>/", views.article_detail, name="article_detail_slug"),
+    path("notes/<int:pk>/edit/", curator.note_edit, name="note_edit"),
+    path("notes/<int:pk>/delete/", curator.note_delete, name="note_delete"),
+    path("tags/", views.tag_list, name="tag_list"),
+    path("tags/<str:slug>/", views.tag_detail, name="tag_detail"),
+    path("tags/<str:slug>/feed/", TagFeed(), name="tag_feed"),
+    path("tags/<str:slug>/rename/", curator.hashtag_rename, name="hashtag_rename"),
+    path("search/", views.search_view, name="search"),
+    path("search/feed/", SearchFeed(), name="search_feed"),
+    path("feed/", ArticleFeed(), name="feed"),
+    path("sitemap.xml", sitemap,
+         {"sitemaps": {"articles": ArticleSitemap, "tags": HashtagSitemap}},
+         name="django.contrib.sitemaps.views.sitemap"),
+    path("api/articles/", api.articles, name="api_articles"),
+    path("api/articles/<int:pk>/", api.article, name="api_article"),
+    path("api/articles/<int:pk>/commentary/", write_api.commentary_create,
+         name="api_commentary_create"),
+    path("api/commentary/<int:pk>/", write_api.commentary_detail, name="api_commentary"),
+    path("api/tags/", api.tags, name="api_tags"),
+    path("api/search/", api.search_api, name="api_search"),
+    path("accounts/login/", ArchiveLoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -32,7 +32,8 @@ class TextSource:
             for number, line in enumerate(text, start=1):
                 if "\x00" in line:
                     raise DumpError(self.path, number, "contains a NUL byte: is this a text file?")
-                yield number, line.rstrip("\n")
+                # A byte-order mark inside the file: dumps joined with `cat`.
+                yield number, line.rstrip("\n").lstrip("\ufeff")
         finally:
             text.close()
 
@@ -54,7 +55,7 @@ def open_dump(path: Path) -> TextSource:
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DumpError(path, None, "the file is empty")
     if _looks_binary(head):
-        raise DumpError(path, None, "this is a binary file, not a text dump")
+        raise DumpError(path, _first_control_line(head), "this is a binary file, not a text dump")
     encoding, warnings = _detect_encoding(path)
     return TextSource(path=path, encoding=encoding, size=size, warnings=warnings)
 
@@ -66,6 +67,14 @@ def _looks_binary(head: bytes) -> bool:
     return head.count(0) > len(head) // 100 or controls > len(head) // 20
 
 
+def _first_control_line(head: bytes) -> int:
+    """The line of the first NUL or control byte, to point at in the refusal."""
+    for offset, byte in enumerate(head):
+        if byte < 9 or 13 < byte < 32:
+            return head.count(b"\n", 0, offset) + 1
+    return 1
+
+
 def _detect_encoding(path: Path) -> tuple[str, list[str]]:
     """UTF-8 (with or without BOM) when the whole file decodes; else cp1252, else latin-1."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -74,7 +83,8 @@ def _detect_encoding(path: Path) -> tuple[str, list[str]]:
         while chunk := handle.read(CHUNK):
             try:
                 decoder.decode(chunk)
-            except UnicodeDecodeError:
+            except UnicodeDecodeError as error:
+                line += chunk.count(b"\n", 0, max(0, error.start))
                 break
             line += chunk.count(b"\n")
         else:

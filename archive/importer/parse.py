@@ -154,6 +154,7 @@ def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPos
 def parse_plain(path, lines: Iterable[tuple[int, str]], *, title: str | None = None,
                 url: str = "") -> Iterator[ParsedPost]:
     first_line = 0
+    title_from_file = title is None
     raw: list[str] = []
     for number, line in lines:
         if not first_line:
@@ -166,6 +167,8 @@ def parse_plain(path, lines: Iterable[tuple[int, str]], *, title: str | None = N
         raw.append(line.rstrip())
     if not first_line:
         raise DumpError(path, None, "the file is empty")
+    if title_from_file and all(not line or is_hashtag_line(line) for line in [title, *raw]):
+        raise DumpError(path, first_line, "only hashtags: no title and no text to import")
     block = _Block()
     if any(not line.strip() for line in raw):
         for line in raw:

@@ -114,9 +114,9 @@ def import_file(
             if progress and writer.seen % 200 == 0:
                 progress(path.name, source.bytes_read(), source.size, writer.seen)
         writer.flush()
-        from archive.models import refresh_hashtag_names
+        from archive.models import refresh_hashtags
 
-        refresh_hashtag_names(result.tags)
+        refresh_hashtags(result.tags)
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
     return result

@@ -47,6 +47,13 @@ def stems(word: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=200_000)
+def _analysed(word: str) -> tuple[str, tuple[str, ...]]:
+    """(fold(word), stems(word)), cached: folding every word of every document again was most of
+    the indexing time, and an archive's vocabulary is far smaller than its word count."""
+    return fold(word), stems(word)
+
+
 def forms(word: str) -> tuple[str, ...]:
     """Everything a query word may match: its folded form first, then its stems."""
     folded = fold(word)
@@ -59,11 +66,11 @@ def document(text: str) -> str:
     The database tokenizes this string again; it contains only letters, digits and spaces.
     """
     raw_words = [w for w in TOKEN_RE.findall(text.casefold()) if len(w) <= MAX_WORD]
-    folded = [fold(w) for w in raw_words]
+    folded = [_analysed(w)[0] for w in raw_words]
     extra: dict[str, None] = {}
     seen = set(folded)
     for word in dict.fromkeys(raw_words):
-        for stem in stems(word):
+        for stem in _analysed(word)[1]:
             if stem not in seen:
                 extra[stem] = None
                 seen.add(stem)

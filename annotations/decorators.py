@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+
+from annotations.permissions import can_edit_hashtags, is_curator
+
+
+def curator_required(view):
+    """Pages: anonymous visitors go to the login page, other users get 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_curator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def tag_editor_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_edit_hashtags(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def api_curator_required(view):
+    """API: 401 without credentials, 403 for users who are not curators."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return JsonResponse({"detail": "Authentication required (session or Token)."},
+                                status=401, headers={"WWW-Authenticate": "Token"})
+        if not is_curator(request.user):
+            return JsonResponse({"detail": "Only curators may do this."}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,124 @@
+"""Curator screens: notes on articles, hashtag edits, renames and merges."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotations.decorators import curator_required, tag_editor_required
+from annotations.models import Commentary
+from annotations.notes import NoteError, create_note, update_note
+from annotations.permissions import can_delete_commentary, can_edit_commentary
+from archive.models import Article, Hashtag
+from archive.text import HASHTAG_MAX, WORD_RE
+
+
+def _hint(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _get_note_for_editor(request: HttpRequest, pk: int) -> Commentary:
+    note = get_object_or_404(Commentary.objects.select_related("article"), pk=pk)
+    if not can_edit_commentary(request.user, note):
+        raise PermissionDenied
+    return note
+
+
+@curator_required
+@require_http_methods(["GET", "POST"])
+def note_create(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article, pk=pk)
+    values = {"text": request.POST.get("text", ""),
+              "quote": request.POST.get("quote", request.GET.get("quote", "")),
+              "quote_start": request.POST.get("quote_start", "")}
+    error = None
+    if request.method == "POST":
+        try:
+            note = create_note(article, request.user, values["text"], values["quote"],
+                               _hint(values["quote_start"]))
+        except NoteError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Your note is saved."))
+            return redirect(f"{article.get_absolute_url()}#note-{note.pk}")
+    return render(request, "annotations/note_form.html",
+                  {"article": article, "values": values, "error": error}, status=400 if error else 200)
+
+
+@curator_required
+@require_http_methods(["GET", "POST"])
+def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _get_note_for_editor(request, pk)
+    values = {"text": request.POST.get("text", note.text),
+              "quote": request.POST.get("quote", note.quote_exact), "quote_start": ""}
+    error = None
+    if request.method == "POST":
+        try:
+            update_note(note, values["text"], values["quote"], _hint(request.POST.get("quote_start")),
+                        change_quote=values["quote"].strip() != note.quote_exact.strip())
+        except NoteError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Your note is saved."))
+            return redirect(f"{note.article.get_absolute_url()}#note-{note.pk}")
+    return render(request, "annotations/note_form.html",
+                  {"article": note.article, "note": note, "values": values, "error": error},
+                  status=400 if error else 200)
+
+
+@curator_required
+@require_http_methods(["GET", "POST"])
+def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_object_or_404(Commentary.objects.select_related("article"), pk=pk)
+    if not can_delete_commentary(request.user, note):
+        raise PermissionDenied
+    if request.method == "POST":
+        article = note.article
+        note.delete_and_index()
+        messages.success(request, _("The note is deleted."))
+        return redirect(article.get_absolute_url())
+    return render(request, "annotations/note_delete.html", {"note": note})
+
+
+def parse_hashtag_field(raw: str) -> list[str]:
+    """'#Chine, crédit_social #Surveillance' → ['Chine', 'crédit_social', 'Surveillance']."""
+    names = []
+    for part in raw.replace(",", " ").split():
+        name = part.strip().lstrip("#").rstrip("-")
+        if name and len(name) <= HASHTAG_MAX and WORD_RE.fullmatch(name.replace("-", "_")) \
+                and not name[0].isdigit() and not name.startswith("_"):
+            names.append(name)
+    return names
+
+
+@tag_editor_required
+@require_POST
+def article_hashtags(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article, pk=pk)
+    article.set_hashtags(parse_hashtag_field(request.POST.get("hashtags", "")))
+    messages.success(request, _("Hashtags saved."))
+    return redirect(article.get_absolute_url())
+
+
+@tag_editor_required
+@require_POST
+def hashtag_rename(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = get_object_or_404(Hashtag, slug=slug)
+    names = parse_hashtag_field(request.POST.get("name", ""))
+    if len(names) != 1:
+        messages.error(request, _("Give one hashtag: letters, digits, _ or -, starting with a letter."))
+        return redirect(tag.get_absolute_url())
+    result = tag.rename(names[0])
+    if result.pk != tag.pk:
+        messages.success(request, _("#%(old)s is merged into #%(new)s.") % {"old": tag.name,
+                                                                           "new": result.name})
+    else:
+        messages.success(request, _("Renamed to #%(new)s.") % {"new": result.name})
+    return redirect(result.get_absolute_url())

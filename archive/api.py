@@ -1,0 +1,122 @@
+"""Read-only JSON API: articles, one article with its commentary, hashtags, search."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from archive.models import Article, Hashtag
+from archive.pagination import page_number, paginate
+from archive.queries import articles_with_tag, attach_tags
+from archive.search import search
+from archive.text import hashtag_key
+
+
+def _page_links(request: HttpRequest, page) -> tuple[str | None, str | None]:
+    def link(number: int) -> str:
+        params = request.GET.copy()
+        params["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    return (link(page.next_number) if page.has_next else None,
+            link(page.previous_number) if page.has_previous else None)
+
+
+def article_summary(article: Article) -> dict:
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "url": article.url,
+        "language": article.language,
+        "tags": [t.name for t in article.tag_list],
+        "created": article.created.isoformat(),
+    }
+
+
+def commentary_json(note) -> dict:
+    return {
+        "id": note.pk,
+        "text": note.text,
+        "author": note.author_display or None,
+        "origin": note.origin,
+        "quote": note.quote_exact or None,
+        "created": note.created.isoformat(),
+    }
+
+
+def article_full(article: Article) -> dict:
+    data = article_summary(article)
+    data.update({
+        "text": article.text,
+        "links": article.links,
+        "commentary": [commentary_json(n) for n in article.commentary.select_related("author")],
+    })
+    return data
+
+
+@require_GET
+def articles(request: HttpRequest) -> JsonResponse:
+    queryset = Article.objects.order_by("-created", "id")
+    count = None
+    tag_name = request.GET.get("tag", "").strip().lstrip("#")
+    if tag_name:
+        tag = Hashtag.objects.filter(key=hashtag_key(tag_name)).first() or \
+            Hashtag.objects.filter(slug=tag_name).first()
+        if tag is None:
+            return JsonResponse({"count": 0, "next": None, "previous": None, "results": []})
+        queryset, count = articles_with_tag(tag).order_by("-created", "id"), tag.usage_count
+    page = paginate(queryset, page_number(request), settings.ARCHIVE_PAGE_SIZE, count=count)
+    attach_tags(page.items)
+    next_url, previous_url = _page_links(request, page)
+    return JsonResponse({
+        "count": page.count, "next": next_url, "previous": previous_url,
+        "results": [article_summary(a) for a in page.items],
+    })
+
+
+@require_GET
+def article(request: HttpRequest, pk: int) -> JsonResponse:
+    found = Article.objects.filter(pk=pk).first()
+    if found is None:
+        return JsonResponse({"detail": "No article with this id."}, status=404)
+    attach_tags([found])
+    return JsonResponse(article_full(found))
+
+
+@require_GET
+def tags(request: HttpRequest) -> JsonResponse:
+    rows = Hashtag.objects.filter(usage_count__gt=0).order_by("-usage_count", "key")
+    return JsonResponse(
+        [{"name": t.name, "slug": t.slug, "count": t.usage_count} for t in rows], safe=False
+    )
+
+
+@require_GET
+def search_api(request: HttpRequest) -> JsonResponse:
+    results = search(request.GET.get("q", ""), page=page_number(request),
+                     language=request.GET.get("lang") or None)
+
+    def link(number: int) -> str:
+        params = request.GET.copy()
+        params["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    return JsonResponse({
+        "count": results.total,
+        "count_is_lower_bound": results.total_is_capped,
+        "next": link(results.page + 1) if results.has_next else None,
+        "previous": link(results.page - 1) if results.has_previous else None,
+        "results": [
+            {
+                "id": hit.article.pk,
+                "title": hit.article.title,
+                "url": hit.article.url,
+                "language": hit.article.language,
+                "tags": [t.name for t in hit.article.tag_list],
+                "snippet": str(hit.snippet),
+                "score": hit.score,
+            }
+            for hit in results.hits
+        ],
+    })

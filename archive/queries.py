@@ -1,0 +1,71 @@
+"""Query helpers shared by pages, feeds and the API: each runs a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Exists, OuterRef
+
+from archive.models import Article, Hashtag, TaggedArticle
+
+RELATED_SAMPLE = 2000  # related hashtags are counted over the tag's newest articles
+
+
+def attach_tags(articles: list[Article]) -> list[Article]:
+    """Give each article `tag_list` (hashtags by name) in one query."""
+    by_article: dict[int, list[Hashtag]] = defaultdict(list)
+    items = TaggedArticle.objects.filter(content_object__in=[a.pk for a in articles]).select_related(
+        "tag"
+    )
+    for item in items:
+        by_article[item.content_object_id].append(item.tag)
+    for article in articles:
+        article.tag_list = sorted(by_article[article.pk], key=lambda t: t.key)
+    return articles
+
+
+def attach_comment_counts(articles: list[Article]) -> list[Article]:
+    from annotations.models import Commentary
+
+    counts = dict(
+        Commentary.objects.filter(article__in=[a.pk for a in articles])
+        .values_list("article")
+        .annotate(n=Count("id"))
+    )
+    for article in articles:
+        article.comment_count = counts.get(article.pk, 0)
+    return articles
+
+
+def articles_with_tag(tag: Hashtag):
+    return Article.objects.filter(
+        Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=tag))
+    )
+
+
+def related_hashtags(tag: Hashtag, limit: int = 12) -> list[tuple[Hashtag, int]]:
+    """Hashtags that appear most often with this one (over its newest articles)."""
+    recent = articles_with_tag(tag).order_by("-created", "-id").values("pk")[:RELATED_SAMPLE]
+    rows = (
+        TaggedArticle.objects.filter(content_object__in=recent)
+        .exclude(tag=tag)
+        .values("tag")
+        .annotate(n=Count("id"))
+        .order_by("-n", "tag")[:limit]
+    )
+    counts = {row["tag"]: row["n"] for row in rows}
+    tags = Hashtag.objects.in_bulk(list(counts))
+    return [(tags[pk], n) for pk, n in counts.items() if pk in tags]
+
+
+def prefixed_hashtags(tag: Hashtag, limit: int = 20) -> list[Hashtag]:
+    """Hashtags that extend this one (#crédit → #crédit_social), as seenthis readers expect."""
+    return list(
+        Hashtag.objects.filter(search_key__startswith=tag.search_key, usage_count__gt=0)
+        .exclude(pk=tag.pk)
+        .order_by("-usage_count", "key")[:limit]
+    )
+
+
+def top_hashtags(limit: int = 30) -> list[Hashtag]:
+    return list(Hashtag.objects.filter(usage_count__gt=0).order_by("-usage_count", "key")[:limit])

@@ -1,0 +1,108 @@
+"""Article text as safe HTML: URLs as links (http/https only), hashtags as links to their page,
+passages that notes are anchored to in <mark>, and words of a search in <mark>.
+
+Everything from the dump is escaped; only the markup built here is trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from archive.search.analysis import TOKEN_RE
+from archive.search.snippets import Matcher, highlight
+from archive.text import hashtag_key, split_spans
+
+
+@dataclass(frozen=True)
+class AnchorRange:
+    start: int  # in the article text (paragraphs joined by blank lines)
+    end: int
+    note_id: int
+
+
+@dataclass
+class RenderedParagraph:
+    html: SafeString
+    lang: str
+
+
+def hashtag_link(name: str, slugs: dict[str, str]) -> str:
+    slug = slugs.get(hashtag_key(name))
+    if not slug:
+        return escape(f"#{name}")
+    return f'<a class="hashtag" href="{escape(reverse("tag_detail", args=[slug]))}">#{escape(name)}</a>'
+
+
+def render_inline(text: str, slugs: dict[str, str], matcher: Matcher | None = None) -> SafeString:
+    """A short text (a note, a reply) with links, hashtags and search words marked."""
+    return mark_safe("".join(_span_html(span, slugs, matcher) for span in split_spans(text)))
+
+
+def _span_html(span, slugs, matcher, first_id=None) -> str:
+    if span.kind == "url":
+        return (f'<a href="{escape(span.value)}" rel="nofollow noopener ugc" class="ext">'
+                f"{escape(span.text)}</a>")
+    if span.kind == "hashtag":
+        return hashtag_link(span.value, slugs)
+    if matcher:
+        return highlight(span.text, matcher, first_id)
+    return escape(span.text)
+
+
+def render_paragraphs(
+    paragraphs: list[dict],
+    slugs: dict[str, str],
+    anchors: list[AnchorRange] = (),
+    matcher: Matcher | None = None,
+) -> list[RenderedParagraph]:
+    rendered = []
+    offset = 0
+    first_anchor_seen: set[int] = set()
+    state = {"first_match": "match" if matcher else None}
+    for paragraph in paragraphs:
+        text = paragraph["text"]
+        local = [
+            (max(a.start, offset) - offset, min(a.end, offset + len(text)) - offset, a.note_id)
+            for a in anchors
+            if a.start < offset + len(text) and a.end > offset
+        ]
+        html = _render_text(text, slugs, local, matcher, first_anchor_seen, state)
+        rendered.append(RenderedParagraph(mark_safe(html), paragraph.get("lang", "")))
+        offset += len(text) + 2
+    return rendered
+
+
+def _render_text(text, slugs, anchors, matcher, first_anchor_seen, state) -> str:
+    out = []
+    pos = 0
+    for span in split_spans(text):
+        start, end = pos, pos + len(span.text)
+        pos = end
+        cuts = sorted({start, end, *(c for a in anchors for c in (a[0], a[1]) if start < c < end)})
+        if span.kind != "text":
+            cuts = [start, end]  # links stay whole
+        for piece_start, piece_end in zip(cuts, cuts[1:], strict=False):
+            piece = text[piece_start:piece_end]
+            note = next((a[2] for a in anchors if a[0] <= piece_start and piece_end <= a[1]), None)
+            if span.kind == "text":
+                first_id = None
+                if matcher and state["first_match"] and any(
+                    matcher.matches(m.group(0)) for m in TOKEN_RE.finditer(piece)
+                ):
+                    first_id, state["first_match"] = state["first_match"], None
+                inner = highlight(piece, matcher, first_id) if matcher else escape(piece)
+            else:
+                inner = _span_html(span, slugs, None)
+            if note is not None:
+                attrs = f'class="anchored" data-note="{note}"'
+                if note not in first_anchor_seen:
+                    first_anchor_seen.add(note)
+                    attrs += f' id="passage-{note}"'
+                inner = f'<mark {attrs}><a href="#note-{note}">{inner}</a></mark>' if span.kind == "text" \
+                    else f"<mark {attrs}>{inner}</mark>"
+            out.append(inner)
+    return "".join(out)

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from annotations.anchoring import TextQuote, locate
+from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_curator
+from archive.models import Article, Hashtag
+from archive.pagination import page_number, paginate
+from archive.queries import (
+    articles_with_tag,
+    attach_comment_counts,
+    attach_tags,
+    prefixed_hashtags,
+    related_hashtags,
+    top_hashtags,
+)
+from archive.rendering import AnchorRange, render_inline, render_paragraphs
+from archive.search import parse, search
+from archive.search.snippets import Matcher
+from archive.text import hashtag_key
+
+LANGUAGE_NAMES = {"fr": "français", "de": "Deutsch", "en": "English", "it": "italiano",
+                  "es": "español", "pt": "português", "nl": "Nederlands"}
+
+
+def _cards(articles: list[Article]) -> list[Article]:
+    return attach_comment_counts(attach_tags(articles))
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    page = paginate(Article.objects.order_by("-created", "id"), page_number(request),
+                    settings.ARCHIVE_PAGE_SIZE)
+    _cards(page.items)
+    return render(request, "archive/home.html", {"page": page, "top_tags": top_hashtags(30)})
+
+
+def _get_article(pk: int) -> Article:
+    return get_object_or_404(Article, pk=pk)
+
+
+@require_GET
+def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    article = _get_article(pk)
+    canonical = article.get_absolute_url()
+    if request.path != canonical:
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(canonical + (f"?{query}" if query else ""))
+    attach_tags([article])
+    slugs = {t.key: t.slug for t in article.tag_list}
+    notes = list(article.commentary.select_related("author").prefetch_related("hashtags"))
+    for note in notes:
+        slugs.update({t.key: t.slug for t in note.hashtags.all()})
+    text = article.text
+    anchors = []
+    for note in notes:
+        note.located = None
+        if note.quote_exact:
+            note.located = locate(text, TextQuote(note.quote_exact, note.quote_prefix,
+                                                  note.quote_suffix, note.quote_start))
+            if note.located:
+                anchors.append(AnchorRange(note.located.start, note.located.end, note.pk))
+        note.html = render_inline(note.text, slugs)
+        note.can_edit = can_edit_commentary(request.user, note)
+    query = parse(request.GET.get("q", ""))
+    matcher = Matcher(query) if query.has_text else None
+    paragraphs = render_paragraphs(article.paragraphs, slugs, anchors, matcher)
+    return render(request, "archive/article_detail.html", {
+        "article": article,
+        "paragraphs": paragraphs,
+        "notes": notes,
+        "query": request.GET.get("q", ""),
+        "language_name": LANGUAGE_NAMES.get(article.language, article.language),
+        "curator": is_curator(request.user),
+        "tag_editor": can_edit_hashtags(request.user),
+    })
+
+
+@require_GET
+def tag_list(request: HttpRequest) -> HttpResponse:
+    needle = request.GET.get("q", "").strip().lstrip("#")[:100]
+    tags = Hashtag.objects.filter(usage_count__gt=0).order_by("key")
+    if needle:
+        from archive.text import fold
+
+        tags = tags.filter(Q(search_key__contains=fold(needle)) | Q(key__contains=needle.casefold()))
+    page = paginate(tags, page_number(request), 300)
+    cloud = top_hashtags(60)
+    if cloud:
+        top, bottom = math.log(cloud[0].usage_count + 1), math.log(cloud[-1].usage_count + 1)
+        for tag in cloud:
+            weight = (math.log(tag.usage_count + 1) - bottom) / ((top - bottom) or 1)
+            tag.cloud_size = 1 + round(weight * 4)
+        cloud.sort(key=lambda t: t.key)
+    return render(request, "archive/tag_list.html", {"page": page, "cloud": cloud, "needle": needle})
+
+
+def _get_tag(slug: str) -> Hashtag:
+    tag = Hashtag.objects.filter(slug=slug).first()
+    if tag is None:  # /tags/Crédit_social/ or an old spelling still finds the tag
+        tag = get_object_or_404(Hashtag, key=hashtag_key(slug))
+    return tag
+
+
+@require_GET
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = _get_tag(slug)
+    if tag.slug != slug:
+        return HttpResponsePermanentRedirect(tag.get_absolute_url())
+    articles = articles_with_tag(tag).order_by("-created", "id")
+    page = paginate(articles, page_number(request), settings.ARCHIVE_PAGE_SIZE,
+                    count=tag.usage_count)
+    _cards(page.items)
+    return render(request, "archive/tag_detail.html", {
+        "tag": tag,
+        "page": page,
+        "related": related_hashtags(tag),
+        "prefixed": prefixed_hashtags(tag),
+        "tag_editor": can_edit_hashtags(request.user),
+    })
+
+
+@require_GET
+def search_view(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("q", "")
+    language = request.GET.get("lang", "")
+    if language not in LANGUAGE_NAMES:
+        language = ""
+    results = search(raw, page=page_number(request), language=language or None)
+    if results.page > 1 and not results.hits and results.total:
+        from django.http import Http404
+
+        raise Http404("No such page")
+    for hit in results.hits:
+        hit.article.comment_count = 0
+    attach_comment_counts([h.article for h in results.hits])
+    return render(request, "archive/search.html", {
+        "raw": raw,
+        "results": results,
+        "language": language,
+        "languages": sorted(LANGUAGE_NAMES.items()),
+        "suggestions": _suggestions(raw, results) if raw and not results.hits else [],
+    })
+
+
+def _suggestions(raw: str, results) -> list[tuple[str, str]]:
+    """Ways out of an empty result: drop one word, phrase or hashtag at a time."""
+    import shlex
+
+    try:
+        parts = shlex.split(raw)
+    except ValueError:
+        parts = raw.replace('"', " ").split()
+    parts = [p for p in parts if p.strip()]
+    suggestions = []
+    if len(parts) > 1:
+        for i, part in enumerate(parts[:8]):
+            rest = [(f'"{p}"' if " " in p else p) for j, p in enumerate(parts) if j != i]
+            suggestions.append((" ".join(rest), part))
+    elif '"' in raw:
+        suggestions.append((raw.replace('"', ""), '"'))
+    return suggestions

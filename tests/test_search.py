@@ -1,0 +1,143 @@
+"""Search on the real dumps. The suite runs once on SQLite (FTS5) and once on PostgreSQL."""
+
+import json
+
+from django.db import connection
+
+from archive.models import Article
+from archive.search import search
+from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase
+
+
+def titles(query: str, **kwargs) -> list[str]:
+    return [hit.article.title for hit in search(query, **kwargs).hits]
+
+
+class SearchTests(BaseTestCase):
+    dumps = (SEENTHIS_DUMP, PLAIN_DUMP)
+
+    def test_backend_matches_the_database(self):
+        from archive.search.backends import get_backend
+
+        backend = type(get_backend()).__name__
+        expected = {"sqlite": "SQLiteBackend", "postgresql": "PostgresBackend"}[connection.vendor]
+        self.assertEqual(backend, expected)
+
+    def test_without_accents(self):
+        found = titles("credit social chinois")
+        self.assertTrue(found[0].startswith("Le système de crédit social chinois"))
+        self.assertTrue(titles("uberwachung")[0].startswith("China\u00a0: Totale Kontrolle"))
+
+    def test_word_forms_in_several_languages(self):
+        self.assertIn("China\u00a0: Totale Kontrolle\u00a0? Die Wahrheit über das "
+                      "Sozialkreditpunktesystem", titles("Kontrollen"))
+        self.assertTrue(any(t.startswith("Postes Canada") for t in titles("surveillait")))
+        self.assertTrue(any(t.startswith("China blacklists") for t in titles("rewarded")))
+
+    def test_exact_word_never_lost_to_stemming(self):
+        # French Snowball: "crédit" → "cred", "crédits" → "crédit".
+        self.assertTrue(any(t.startswith("Covid-19 | Codici") for t in titles("crédits sociaux")))
+        self.assertTrue(any(t.startswith("Covid-19 | Codici") for t in titles("credit")))
+
+    def test_exact_phrase_in_order(self):
+        found = titles('"unable to move even a single step"')
+        self.assertEqual(len(found), 1)
+        self.assertTrue(found[0].startswith("Bloomberg News reports"))
+        self.assertEqual(titles('"step single a even move to unable"'), [])
+
+    def test_phrase_without_accents(self):
+        found = titles('"la surveillance chinoise leur fait peur"')
+        self.assertEqual(len(found), 1)
+        self.assertTrue(found[0].startswith("China\u00a0: Totale Kontrolle"))
+
+    def test_exclusions(self):
+        with_microsoft = set(titles("productivity"))
+        without = set(titles("productivity -microsoft"))
+        self.assertTrue(without < with_microsoft)
+        self.assertFalse(any("Microsoft" in t for t in without))
+        self.assertFalse(any("Microsoft" in t for t in titles('surveillance -"productivity score"')
+                             if "Score" in t))
+
+    def test_or(self):
+        a = set(titles("Sozialkreditsystem"))
+        b = set(titles("Hambantota"))
+        self.assertEqual(set(titles("Sozialkreditsystem OR Hambantota")), a | b)
+
+    def test_hashtag_filter_case_and_accents(self):
+        tagged = set(titles("#credit_social", page_size=50))
+        self.assertEqual(len(tagged), 13)
+        self.assertEqual(tagged, set(titles("#CRÉDIT_SOCIAL", page_size=50)))
+        both = set(titles("#Microsoft #surveillance", page_size=50))
+        self.assertEqual(len(both), 4)
+        first = titles("productivity #Microsoft")
+        self.assertTrue(all(t in both or "Microsoft" in t for t in first))
+
+    def test_commentary_finds_its_article(self):
+        found = titles("saloperie")  # only in an imported reply
+        self.assertEqual(len(found), 1)
+        self.assertTrue(found[0].startswith("Analyse du temps de travail"))
+
+    def test_title_ranks_first(self):
+        self.assertTrue(titles("workplace analytics")[0].startswith("Microsoft Workplace Analytics")
+                        or titles("workplace analytics")[0].startswith("Transform your"))
+
+    def test_snippet_marks_words_and_escapes(self):
+        hit = search("Hambantota").hits[0]
+        self.assertIn("<mark>Hambantota</mark>", hit.snippet)
+        Article.objects.filter(pk=hit.article.pk).update(paragraphs=[
+            {"text": "<script>alert(1)</script> Hambantota & co", "lang": "fr"}])
+        from archive.search import index_articles
+
+        index_articles([hit.article.pk])
+        snippet = search("Hambantota").hits[0].snippet
+        self.assertIn("&lt;script&gt;", snippet)
+        self.assertNotIn("<script>", snippet)
+
+    def test_hostile_queries_never_fail(self):
+        for raw in ['"', '""', "NEAR(", "*", "a:b", "title:x", "-", "--x", "OR", "AND OR NOT",
+                    "😀", "\x00\x07", "x" * 5000, "(((", "'; DROP TABLE archive_article; --",
+                    '"unclosed phrase', "#", "#10", "-#", "^", "{title}:x", "a NOT b", "\\"]:
+            results = search(raw)
+            self.assertGreaterEqual(results.total, 0, raw)
+        self.assertTrue(Article.objects.exists())
+
+    def test_pagination_and_count(self):
+        first = search("the", page_size=3)
+        self.assertGreater(first.total, 3)
+        second = search("the", page=2, page_size=3)
+        ids = {h.article.pk for h in first.hits} | {h.article.pk for h in second.hits}
+        self.assertEqual(len(ids), 6)
+
+
+class SearchPageTests(BaseTestCase):
+    dumps = (SEENTHIS_DUMP,)
+
+    def test_search_page(self):
+        response = self.client.get("/search/", {"q": "Hambantota"})
+        self.assertContains(response, "1 result")
+        self.assertContains(response, "<mark>Hambantota</mark>")
+
+    def test_empty_result_helps(self):
+        response = self.client.get("/search/", {"q": "Hambantota zzzqqq"})
+        self.assertContains(response, "Nothing matches")
+        self.assertContains(response, "?q=Hambantota")  # drop the unknown word
+
+    def test_language_filter(self):
+        response = self.client.get("/search/", {"q": "social", "lang": "de"})
+        self.assertContains(response, "Totale Kontrolle")
+        self.assertContains(response, "1 result")
+        self.assertNotContains(response, "The AI myth")
+
+    def test_api(self):
+        data = self.client.get("/api/search/", {"q": "#Microsoft"}).json()
+        self.assertEqual(data["count"], 4)
+        self.assertEqual(set(data["results"][0]), {"id", "title", "url", "language", "tags",
+                                                   "snippet", "score"})
+        self.assertIn("Microsoft", data["results"][0]["tags"])
+        self.assertIsNone(data["previous"])
+
+    def test_api_hostile(self):
+        for raw in ['"', "NEAR(", "x" * 5000, "\x00"]:
+            response = self.client.get("/api/search/", {"q": raw})
+            self.assertEqual(response.status_code, 200)
+            json.loads(response.content)

@@ -97,6 +97,12 @@ def _render_text(text, slugs, anchors, matcher, first_anchor_seen, state) -> str
                 inner = highlight(piece, matcher, first_id) if matcher else escape(piece)
             else:
                 inner = _span_html(span, slugs, None)
+                if span.kind == "hashtag" and matcher and any(
+                    matcher.matches(m.group(0)) for m in TOKEN_RE.finditer(span.value)
+                ):
+                    first_id, state["first_match"] = state["first_match"], None
+                    attrs = f' id="{first_id}"' if first_id else ""
+                    inner = f"<mark{attrs}>{inner}</mark>"
             if note is not None:
                 attrs = f'class="anchored" data-note="{note}"'
                 if note not in first_anchor_seen:

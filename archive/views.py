@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.db.models import Q
@@ -49,7 +50,7 @@ def _get_article(pk: int) -> Article:
 def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     article = _get_article(pk)
     canonical = article.get_absolute_url()
-    if request.path != canonical:
+    if request.path != unquote(canonical):
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(canonical + (f"?{query}" if query else ""))
     attach_tags([article])

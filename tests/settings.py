@@ -12,3 +12,5 @@ os.environ.setdefault("ARCHIVE_PLAIN_STATIC", "1")
 from archive.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic
+WHITENOISE_AUTOREFRESH = True

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from archive.importer import jsonformat
 from archive.importer.decode import TextSource, open_dump
 from archive.importer.errors import DumpError
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
@@ -103,8 +104,11 @@ def import_file(
 ) -> FileResult:
     source = open_dump(path)
     result = FileResult(path=str(path), warnings=list(source.warnings))
+    if jsonformat.is_json(source):  # a JSON export (archive/exporter.py): restore it
+        return jsonformat.import_json(source, result, tags=tags, progress=progress)
     extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
     with transaction.atomic():
+        lock_imports()
         writer = _BatchWriter(source, result)
         for post in _posts(source, result, title=title, url=url):
             if extra_tags:
@@ -120,6 +124,23 @@ def import_file(
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
     return result
+
+
+IMPORT_LOCK = 0x61726368  # "arch"
+
+
+def lock_imports() -> None:
+    """Inside a file's transaction, wait until no other import is writing (PostgreSQL).
+
+    Two imports of the same posts at once would both insert the same external_key and the second
+    would fail on the unique index; with the lock, the second waits, then finds the posts there.
+    On SQLite, IMMEDIATE transactions already let one writer in at a time.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def _posts(source: TextSource, result: FileResult, *, title, url) -> Iterator[ParsedPost]:

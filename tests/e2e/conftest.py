@@ -36,13 +36,6 @@ VIEWPORT = {"width": 1280, "height": 900}
 TIMEOUT_MS = 10_000
 
 
-def pytest_collection_modifyitems(items):
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
-
-
 @pytest.fixture(scope="session")
 def browser() -> Browser:
     if not Path(CHROMIUM).exists():
@@ -66,8 +59,8 @@ def archive(live_server) -> SimpleNamespace:
 
 
 def _new_context(browser: Browser, locale: str) -> BrowserContext:
-    context = browser.new_context(locale=locale, viewport=VIEWPORT,
-                                  extra_http_headers={"Accept-Language": locale})
+    # The locale also sets the Accept-Language header, as a real browser's language does.
+    context = browser.new_context(locale=locale, viewport=VIEWPORT)
     context.set_default_timeout(TIMEOUT_MS)
     return context
 

@@ -2,13 +2,17 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
 
 from archive.importer.errors import DumpError
 from archive.importer.store import import_paths
 
+IMPORT_WAIT_SECONDS = 600
+
 
 class Command(BaseCommand):
-    help = "Import dumps (files or folders): bulleted exports and plain articles. Idempotent."
+    help = ("Import dumps (files or folders): bulleted exports, plain articles and JSON exports "
+            "(export_dump --format json). Idempotent.")
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="dump files or folders of dumps")
@@ -20,6 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         show_bar = not options["no_progress"] and sys.stderr.isatty()
+        if connection.vendor == "sqlite":
+            # Another import holds the write lock: wait for it (the pages' 30 s is too short).
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {IMPORT_WAIT_SECONDS * 1000}")
         try:
             summary = import_paths(
                 options["paths"],
@@ -30,6 +38,10 @@ class Command(BaseCommand):
             )
         except DumpError as error:
             raise CommandError(str(error)) from None
+        except DatabaseError as error:
+            # The file being imported was rolled back; files finished before it were kept.
+            raise CommandError(f"database error, nothing from the current file was kept: "
+                               f"{error}".strip()) from None
         for result in summary.files:
             for warning in result.warnings:
                 self.stderr.write(self.style.WARNING(f"warning: {warning}"))

@@ -1,0 +1,160 @@
+"""Reading pages, feeds and the read API, on the real dumps."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from annotations.models import Commentary
+from archive.models import Article, Hashtag
+from tests.base import SEENTHIS_DUMP, BaseTestCase
+
+
+class ReadingPagesTests(BaseTestCase):
+    dumps = (SEENTHIS_DUMP,)
+
+    def article(self, start: str) -> Article:
+        return Article.objects.get(title__startswith=start)
+
+    def test_home_lists_newest_articles_and_top_hashtags(self):
+        response = self.client.get("/")
+        self.assertContains(response, "China blacklists millions")
+        self.assertContains(response, 'href="/tags/cr%C3%A9dit_social/"', html=False)
+        self.assertContains(response, "berliner-zeitung.de")
+        self.assertContains(response, "1 comment")
+
+    def test_article_page(self):
+        article = self.article("Le monde selon")
+        response = self.client.get(article.get_absolute_url())
+        self.assertContains(response, "<p lang=\"fr\">", html=False)
+        # Inline hashtags link to their tag page, URLs become safe links.
+        self.assertContains(response, 'href="/tags/chine/">#Chine</a>', html=False)
+        self.assertContains(
+            response,
+            '<a href="https://www.arte.tv/fr/videos/078193-000-A/le-monde-selon-xi-jinping"',
+            html=False,
+        )
+
+    def test_article_without_slug_redirects(self):
+        article = self.article("Le monde selon")
+        response = self.client.get(f"/articles/{article.pk}/")
+        self.assertEqual(response.status_code, 301)
+        self.assertEqual(response["Location"], article.get_absolute_url())
+
+    def test_article_commentary_thread(self):
+        article = self.article("Le système de crédit social chinois")
+        response = self.client.get(article.get_absolute_url())
+        self.assertContains(response, "Reply (imported)")
+        self.assertContains(response, "Et pourtant")
+
+    def test_search_highlight_on_article(self):
+        article = self.article("Le monde selon")
+        response = self.client.get(article.get_absolute_url(), {"q": "hambantota"})
+        self.assertContains(response, '<mark id="match"><a class="hashtag" href="/tags/hambantota/">'
+                                      "#Hambantota</a></mark>", html=False)
+        response = self.client.get(article.get_absolute_url(), {"q": "revanche imperiale"})
+        self.assertContains(response, '<mark id="match">Impériale</mark> <mark>revanche</mark>',
+                            html=False)
+
+    def test_tag_page(self):
+        response = self.client.get("/tags/crédit_social/")
+        self.assertContains(response, "13 articles")
+        self.assertContains(response, "#Crédit_social")
+        self.assertContains(response, "Related hashtags")
+        self.assertContains(response, "#Chine")
+        self.assertContains(response, "/tags/cr%C3%A9dit_social/feed/")
+
+    def test_tag_page_finds_other_spellings(self):
+        response = self.client.get("/tags/Crédit_Social/")
+        self.assertEqual(response.status_code, 301)
+        self.assertEqual(response["Location"], "/tags/cr%C3%A9dit_social/")
+
+    def test_prefixed_hashtags(self):
+        response = self.client.get("/tags/surveillance/")
+        self.assertContains(response, "Longer hashtags")
+        self.assertContains(response, "#surveillance_de_masse")
+
+    def test_tag_list(self):
+        response = self.client.get("/tags/")
+        self.assertContains(response, "#Xi_Jinping")
+        filtered = self.client.get("/tags/", {"q": "credit"})
+        self.assertContains(filtered, "#Crédit_social")
+        self.assertNotContains(filtered, 'data-key="xi_jinping"', html=False)
+
+    def test_feeds(self):
+        feed = self.client.get("/feed/")
+        self.assertEqual(feed["Content-Type"], "application/atom+xml; charset=utf-8")
+        self.assertContains(feed, "China blacklists millions")
+        self.assertContains(self.client.get("/tags/microsoft/feed/"), "Workplace Analytics")
+        self.assertContains(self.client.get("/search/feed/", {"q": "Hambantota"}), "Le monde selon")
+        self.assertContains(self.client.get("/sitemap.xml"), "/tags/")
+
+    def test_missing_pages(self):
+        response = self.client.get("/articles/999999/")
+        self.assertEqual(response.status_code, 404)
+        self.assertContains(response, "Annotated archive", status_code=404)
+        self.assertEqual(self.client.get("/tags/nope/").status_code, 404)
+        self.assertEqual(self.client.get("/", {"page": "99"}).status_code, 404)
+        self.assertEqual(self.client.get("/", {"page": "x"}).status_code, 404)
+
+    def test_list_pages_run_a_constant_number_of_queries(self):
+        def count(url: str) -> int:
+            with CaptureQueriesContext(connection) as queries:
+                self.assertEqual(self.client.get(url).status_code, 200)
+            return len(queries)
+
+        urls = ["/", "/tags/chine/", "/search/?q=china", "/api/articles/", "/feed/"]
+        before = {url: count(url) for url in urls}
+        # Grow the archive: more articles, tags and comments on the same pages.
+        source = Article.objects.get(title__startswith="China blacklists")
+        tags = list(source.hashtags.all())
+        for n in range(15):
+            clone = Article.objects.create(
+                title=f"China copy {n}", paragraphs=source.paragraphs, external_key=f"copy-{n}",
+                created=source.created, updated=source.updated,
+            )
+            clone.hashtags.add(*tags)
+            Commentary.objects.create(article=clone, text="note", created=source.created,
+                                      updated=source.updated)
+        from archive.models import refresh_hashtags
+        from archive.search import index_articles
+
+        refresh_hashtags([t.pk for t in tags])
+        index_articles(Article.objects.values_list("pk", flat=True))
+        after = {url: count(url) for url in urls}
+        self.assertEqual(before, after)
+
+
+class ReadApiTests(BaseTestCase):
+    dumps = (SEENTHIS_DUMP,)
+
+    def test_articles(self):
+        data = self.client.get("/api/articles/").json()
+        self.assertEqual(data["count"], 15)
+        self.assertEqual(len(data["results"]), 15)
+        first = data["results"][0]
+        self.assertEqual(set(first), {"id", "title", "url", "language", "tags", "created"})
+
+    def test_articles_by_tag_and_pages(self):
+        with self.settings(ARCHIVE_PAGE_SIZE=5):
+            data = self.client.get("/api/articles/", {"tag": "Crédit_social"}).json()
+            self.assertEqual(data["count"], 13)
+            self.assertEqual(len(data["results"]), 5)
+            self.assertIn("page=2", data["next"])
+            second = self.client.get(data["next"]).json()
+            self.assertIn("page=1", second["previous"])
+        self.assertEqual(self.client.get("/api/articles/", {"tag": "nope"}).json()["count"], 0)
+
+    def test_one_article(self):
+        article = Article.objects.get(title__startswith="Analyse du temps")
+        data = self.client.get(f"/api/articles/{article.pk}/").json()
+        self.assertEqual(data["title"], article.title)
+        self.assertIn("\n\n", data["text"])
+        self.assertEqual(data["commentary"][0]["origin"], "reply")
+        self.assertEqual(set(data["commentary"][0]),
+                         {"id", "text", "author", "origin", "quote", "created"})
+        self.assertEqual(self.client.get("/api/articles/999999/").status_code, 404)
+
+    def test_tags(self):
+        data = self.client.get("/api/tags/").json()
+        top = data[0]
+        self.assertEqual(top, {"name": "Crédit_social", "slug": "crédit_social", "count": 13})
+        self.assertEqual(len(data), Hashtag.objects.filter(usage_count__gt=0).count())

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from annotations.models import ApiToken, Commentary
+
+
+@admin.register(Commentary)
+class CommentaryAdmin(admin.ModelAdmin):
+    list_display = ["short_text", "article", "origin", "author_display", "is_anchored", "created"]
+    list_filter = ["origin", ("hashtags", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text", "quote_exact", "author_name", "article__title"]
+    raw_id_fields = ["article", "author"]
+    readonly_fields = ["external_key", "source_line", "position", "created", "updated"]
+    list_select_related = ["article", "author"]
+    show_full_result_count = False
+
+    @admin.display(description="text")
+    def short_text(self, obj):
+        return obj.text[:80]
+
+    @admin.display(boolean=True, description="anchored")
+    def is_anchored(self, obj):
+        return obj.is_anchored
+
+    def save_model(self, request, obj, form, change):
+        obj.save_and_index()
+
+    def delete_model(self, request, obj):
+        obj.delete_and_index()
+
+    def delete_queryset(self, request, queryset):
+        for note in queryset:
+            note.delete_and_index()
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "key", "created", "last_used"]
+    readonly_fields = ["key", "created", "last_used"]
+    raw_id_fields = ["user"]

@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from archive.models import Article, Hashtag, TaggedArticle
+
+
+class TaggedArticleInline(admin.TabularInline):
+    model = TaggedArticle
+    extra = 0
+    autocomplete_fields = ["tag"]
+    fields = ["tag", "spelling"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "site", "language", "created"]
+    list_filter = ["language", ("hashtags", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "url"]
+    readonly_fields = ["external_key", "content_hash", "source_file", "source_line", "created",
+                       "updated"]
+    fieldsets = [
+        (None, {"fields": ["title", "url", "language", "paragraphs", "links", "mentions"]}),
+        ("Import provenance", {"fields": readonly_fields}),
+    ]
+    inlines = [TaggedArticleInline]
+    date_hierarchy = "created"
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) over a million rows
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from archive.models import refresh_hashtags
+        from archive.search import index_articles
+
+        refresh_hashtags(form.instance.hashtags.values_list("pk", flat=True))
+        index_articles([form.instance.pk])
+
+
+@admin.register(Hashtag)
+class HashtagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "usage_count"]
+    search_fields = ["name", "key", "search_key"]
+    readonly_fields = ["key", "search_key", "usage_count"]
+    ordering = ["-usage_count"]
+    show_full_result_count = False

@@ -1,0 +1,178 @@
+"""Real processes against a real, file-backed database, for the crash and concurrency tests.
+
+pytest-django's SQLite test database lives in memory, where another process cannot see it. These
+tests instead make a fresh database of the same kind the suite runs on: a SQLite file in a
+temporary folder, or a new database on the same PostgreSQL server (CREATE DATABASE), migrate it
+with `manage.py migrate`, and run `manage.py import_dump` and readers as separate processes.
+
+Run as a script, this module is the other side: `python -m tests.dbprocs snapshot` prints what a
+user could see of the archive; `python -m tests.dbprocs reader STOPFILE` searches and requests
+pages until STOPFILE exists, then prints how many calls succeeded and every error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+PROJECT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def suite_database_url() -> str:
+    """The kind of database the suite runs on: DATABASE_URL's, or SQLite by default."""
+    return os.environ.get("DATABASE_URL", "sqlite:///var/archive.sqlite3")
+
+
+def is_postgres(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in {"postgres", "postgresql", "pgsql"}
+
+
+def env_for(url: str) -> dict:
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="tests.settings",
+               DEBUG="0", PYTHONPATH=str(PROJECT))
+    env.setdefault("SECRET_KEY", "test-suite-only-secret-key")
+    return env
+
+
+def _pg_connect(url: str, dbname: str):
+    import psycopg
+
+    from archive.env import database_from_url
+
+    conf = database_from_url(url, PROJECT)
+    params = {"dbname": dbname, "user": conf["USER"] or None, "host": conf["HOST"] or None,
+              "port": conf["PORT"] or None, "password": conf["PASSWORD"] or None}
+    return psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True)
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """A new, migrated, empty database of the suite's kind; its DATABASE_URL."""
+    base = suite_database_url()
+    if is_postgres(base):
+        name = f"archive_proc_{uuid.uuid4().hex[:10]}"
+        with _pg_connect(base, "postgres") as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        parts = urlsplit(base)
+        url = urlunsplit(parts._replace(path=f"/{name}"))
+    else:
+        name = ""
+        url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"  # sqlite:////abs/path
+    try:
+        manage(url, "migrate", "--noinput", "-v0", check=True)
+        yield url
+    finally:
+        if name:
+            with _pg_connect(base, "postgres") as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manage(url: str, *args: str, check: bool = False,
+           timeout: float = 120) -> subprocess.CompletedProcess:
+    done = subprocess.run([PYTHON, "manage.py", *args], cwd=PROJECT, env=env_for(url),
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    if check and done.returncode:
+        raise AssertionError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def start_manage(url: str, *args: str, **popen) -> subprocess.Popen:
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen([PYTHON, "manage.py", *args], cwd=PROJECT, env=env_for(url),
+                            text=True, **popen)
+
+
+def snapshot(url: str) -> dict:
+    """Counts and a digest of every row users see: articles, commentary, hashtags, taggings."""
+    done = subprocess.run([PYTHON, "-m", "tests.dbprocs", "snapshot"], cwd=PROJECT,
+                          env=env_for(url), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def start_reader(url: str, stop_file: Path) -> subprocess.Popen:
+    return subprocess.Popen([PYTHON, "-m", "tests.dbprocs", "reader", str(stop_file)],
+                            cwd=PROJECT, env=env_for(url), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+# --- the other side: run inside a child process ----------------------------------------
+
+
+def _snapshot() -> dict:
+    from annotations.models import Commentary, TaggedCommentary
+    from archive.models import Article, Hashtag, TaggedArticle
+
+    out = {}
+    for model in (Article, Commentary, Hashtag, TaggedArticle, TaggedCommentary):
+        digest = hashlib.sha256()
+        count = 0
+        for row in model.objects.order_by("pk").values_list().iterator(chunk_size=2000):
+            digest.update(repr(row).encode())
+            count += 1
+        out[model.__name__] = [count, digest.hexdigest()]
+    from archive.search import search
+
+    out["search:surveillance"] = search("surveillance").total
+    return out
+
+
+READER_PAGES = ["/", "/search/?q=surveillance", "/tags/", "/api/articles/",
+                "/api/search/?q=surveillance"]
+
+
+def _reader(stop_file: Path) -> dict:
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from archive.search import search
+
+    setup_test_environment()  # lets the test client's "testserver" host in
+    client = Client()
+    calls, errors = {"search": 0, "pages": 0}, []
+    print("ready", flush=True)
+    while not stop_file.exists():
+        try:
+            search("surveillance crédit")
+            search("#generated")
+            calls["search"] += 1
+        except Exception as error:  # noqa: BLE001 - every failure is reported
+            errors.append(f"search: {type(error).__name__}: {error}")
+        for page in READER_PAGES:
+            try:
+                response = client.get(page)
+                if response.status_code != 200:
+                    errors.append(f"{page}: HTTP {response.status_code}")
+                calls["pages"] += 1
+            except Exception as error:  # noqa: BLE001
+                errors.append(f"{page}: {type(error).__name__}: {error}")
+        time.sleep(0.05)
+    return {"calls": calls, "errors": errors[:20], "error_count": len(errors)}
+
+
+def main(argv: list[str]) -> int:
+    import django
+
+    django.setup()
+    if argv[0] == "snapshot":
+        print(json.dumps(_snapshot()))
+    elif argv[0] == "reader":
+        print(json.dumps(_reader(Path(argv[1]))), flush=True)
+    else:
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -21,6 +21,11 @@ POST_RE = re.compile(r"^(?:  )?•[ \t]+(.*)$|^(?:  )?•$")
 REPLY_RE = re.compile(r"^    •[ \t]+(.*)$|^    •$")
 LONE_URL_RE = re.compile(rf"^\s*({URL_RE.pattern})\s*$", re.IGNORECASE)
 
+# A longer "title" is a paragraph (a plain text with no title line, a runaway line): it is kept
+# whole as the first paragraph, and the title is its beginning.
+TITLE_MAX = 500
+SHORT_TITLE = 200
+
 BULLETED = "bulleted"
 PLAIN = "plain"
 
@@ -186,12 +191,26 @@ def _dedent(line: str, width: int) -> str:
     return line[min(width, len(line) - len(stripped)) :]
 
 
+def shorten(text: str, length: int = SHORT_TITLE) -> str:
+    """The beginning of a text, cut at a space when there is one, with "…"."""
+    if len(text) <= length:
+        return text
+    cut = text[:length]
+    if " " in cut[length // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "…"
+
+
 def finish_post(post: ParsedPost, paragraphs: list[str]) -> ParsedPost:
     """Pull hashtags, links and mentions out of the text; hashtag-only paragraphs become tags."""
     kept: list[str] = []
     tags: list[str] = []
     links: list[str] = []
     mentions: list[str] = []
+    long_title = len(post.title) > TITLE_MAX
+    if long_title:
+        paragraphs = [post.title, *paragraphs]
+        post.title = shorten(post.title)
     for paragraph in paragraphs:
         lines = paragraph.split("\n")
         if all(is_hashtag_line(line) for line in lines):
@@ -205,7 +224,7 @@ def finish_post(post: ParsedPost, paragraphs: list[str]) -> ParsedPost:
                 links.append(span.value)
             elif span.kind == "mention":
                 mentions.append(span.value)
-    for span in split_spans(post.title):
+    for span in [] if long_title else split_spans(post.title):
         if span.kind == "hashtag":
             tags.insert(0, span.value)
     if not post.title:

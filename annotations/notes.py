@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from annotations.anchoring import make_quote
 from annotations.models import Commentary, TaggedCommentary
@@ -37,9 +39,10 @@ def sync_note_hashtags(note: Commentary) -> None:
 def _clean(text: str | None) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise NoteError("The note is empty.")
+        raise NoteError(_("The note is empty."))
     if len(text) > MAX_NOTE_CHARS:
-        raise NoteError(f"The note is too long (at most {MAX_NOTE_CHARS:,} characters).")
+        raise NoteError(_("The note is too long (at most %(limit)s characters).")
+                        % {"limit": number_format(MAX_NOTE_CHARS, force_grouping=True)})
     return text
 
 
@@ -51,7 +54,7 @@ def _anchor(note: Commentary, article: Article, quote: str | None, hint: int | N
         return
     found = make_quote(article.text, quote, hint)
     if found is None:
-        raise NoteError("The quoted passage is not in the article.")
+        raise NoteError(_("The quoted passage is not in the article."))
     note.quote_exact, note.quote_prefix, note.quote_suffix = found.exact, found.prefix, found.suffix
     note.quote_start = found.start
 

@@ -115,7 +115,8 @@ def _write_text(out: TextIO, chunks: Iterator[list[dict]]) -> int:
 
 def text_post(row: dict) -> str:
     """One article in the bulleted format, ending with a blank line."""
-    title = " ".join(row["title"].split())
+    # Only a line break would end the title early; other white space is kept as it is.
+    title = row["title"].replace("\r", " ").replace("\n", " ").strip()
     lines = [f"• {title}" if title else "•"]
     url = row["url"].strip()
     # No URL: a blank line, so that a first paragraph that is a lone URL stays a paragraph.

@@ -29,12 +29,15 @@ def detect(text: str) -> str:
     return _identifier().classify(text)[0]
 
 
-def detect_paragraphs(paragraphs: list[str]) -> tuple[list[str], str]:
+def detect_paragraphs(paragraphs: list[str], langs: list[str] | None = None
+                      ) -> tuple[list[str], str]:
     """Language of each paragraph and of the whole: the one covering the most characters.
 
-    Paragraphs too short to tell take the article's language.
+    Paragraphs too short to tell take the article's language. `langs`, when given, are the
+    paragraphs' detect() results already computed (by detect_many).
     """
-    langs = [detect(p) for p in paragraphs]
+    if langs is None:
+        langs = [detect(p) for p in paragraphs]
     weights: Counter[str] = Counter()
     for lang, paragraph in zip(langs, paragraphs, strict=True):
         if lang:
@@ -44,3 +47,107 @@ def detect_paragraphs(paragraphs: list[str]) -> tuple[list[str], str]:
     else:
         article_lang = detect(" ".join(paragraphs)) if paragraphs else ""
     return [lang or article_lang for lang in langs], article_lang
+
+
+def detect_many(texts: list[str]) -> list[str]:
+    """[detect(t) for t in texts], the same answers, several times faster on many texts.
+
+    py3langid walks its automaton byte by byte in Python, which was the importer's largest cost.
+    Here one numpy pass walks all the texts at once: the automaton (Aho-Corasick over byte
+    n-grams) has states at most `depth` bytes deep, so the state after a byte depends only on the
+    `depth` bytes ending there, and `depth` vectorised steps give every state. Features are then
+    counted per text in first-seen order and scored with the same arrays and the same product as
+    py3langid, so scores are bit-for-bit the same. A start-up self-check against py3langid falls
+    back to detect() if a new py3langid release ever changes its internals.
+    """
+    walker = _walker()
+    if walker is None:
+        return [detect(t) for t in texts]
+    answers = [""] * len(texts)
+    todo = [i for i, t in enumerate(texts)
+            if sum(len(w) for w in WORD_RE.findall(t) if not w.isdigit()) >= MIN_LETTERS]
+    for i, lang in zip(todo, walker.classify([texts[i] for i in todo]), strict=True):
+        answers[i] = lang
+    return answers
+
+
+@cache
+def _walker():
+    try:
+        walker = _BatchWalker(_identifier())
+        samples = ["Le système de crédit social chinois : miroir pour l’Occident, dit-il.",
+                   "Überwachung ist allgegenwärtig, und dennoch ist das System nicht das",
+                   "The final version of China’s national social credit system remains",
+                   "CODICI SALUTE E CREDITI SOCIALI. Cosa ci racconta la Cina del futuro",
+                   "Twitter, Facebook, Instagram, YouTube, TikTok, Telegram, WhatsApp 2024"]
+        if walker.classify(samples) != [_identifier().classify(t)[0] for t in samples]:
+            return None
+        return walker
+    except Exception:  # noqa: BLE001 - any surprise in py3langid's internals: the slow path
+        return None
+
+
+class _BatchWalker:
+    def __init__(self, identifier):
+        import numpy as np
+
+        self.np = np
+        self.identifier = identifier
+        nextmove = identifier.tk_nextmove
+        self.nextmove = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}").astype(np.int32)
+        self.rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
+        self.output = np.asarray(identifier.tk_output, dtype=np.int64)
+        self.features = identifier.nb_ptc.shape[0]
+        self.depth = self._max_depth()
+
+    def _max_depth(self) -> int:
+        """How deep the automaton's states are: breadth-first from the start state."""
+        np = self.np
+        depth = np.full(len(self.rowbase), -1)
+        depth[0], frontier, level = 0, np.array([0]), 0
+        while len(frontier):
+            level += 1
+            moves = self.rowbase[frontier][:, None] + np.arange(256)[None, :]
+            reached = np.unique(self.nextmove[moves.ravel()])
+            frontier = reached[depth[reached] < 0]
+            depth[frontier] = level
+        return int(depth.max())
+
+    def classify(self, texts: list[str]) -> list[str]:
+        if not texts:
+            return []
+        np, ident = self.np, self.identifier
+        encoded = [ident._encode(t) for t in texts]
+        lengths = np.array([len(e) for e in encoded], dtype=np.int64)
+        data = np.frombuffer(b"".join(encoded), dtype=np.uint8).astype(np.int64)
+        starts = np.cumsum(lengths) - lengths
+        offset = np.arange(len(data)) - np.repeat(starts, lengths)  # position inside its text
+        state = np.zeros(len(data), dtype=np.int64)
+        for k in range(self.depth - 1, -1, -1):
+            at = np.flatnonzero(offset >= k)
+            state[at] = self.nextmove[self.rowbase[state[at]] + data[at - k]]
+        found = self.output[state]
+        keep = found >= 0
+        segment = np.repeat(np.arange(len(texts)), lengths)[keep]
+        keys, first, counts = np.unique(segment * self.features + found[keep],
+                                        return_index=True, return_counts=True)
+        owner = keys // self.features
+        order = np.lexsort((first, owner))  # per text, features in first-seen order
+        owner, feature, counts = owner[order], keys[order] % self.features, counts[order]
+        bounds = np.searchsorted(owner, np.arange(len(texts) + 1))
+        from py3langid.langid import RAW_FLOOR
+
+        answers = []
+        for n in range(len(texts)):
+            lo, hi = bounds[n], bounds[n + 1]
+            if lo == hi:
+                scores = np.full(len(ident.nb_classes), RAW_FLOOR, dtype=np.float32)
+            else:
+                idx = feature[lo:hi].astype(np.intp)
+                scores = (np.log1p(counts[lo:hi].astype(np.float32)) @ ident.nb_ptc[idx]
+                          + ident.nb_pc)
+            for i, j in ident._alias_pairs:
+                scores[i] = max(scores[i], scores[j])
+                scores[j] = RAW_FLOOR
+            answers.append(ident.nb_classes[int(scores.argmax())])
+        return answers

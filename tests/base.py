@@ -5,9 +5,16 @@ alice is a curator, bob has an account but no rights, charlie is a superuser.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
 from io import StringIO
 from pathlib import Path
+from urllib.parse import quote
 
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -50,3 +57,56 @@ class BaseTestCase(TestCase):
             missing = [p for p in cls.dumps if not p.exists()]
             assert not missing, f"dump files missing (set ARCHIVE_SHARED_DUMPS?): {missing}"
             run_import(*cls.dumps)
+
+
+@contextlib.contextmanager
+def scratch_database_url():
+    """A DATABASE_URL for an empty database of the engine under test, removed afterwards.
+
+    For work done by subprocesses (gunicorn, a killed import): SQLite gets a temporary file,
+    PostgreSQL a new database on the same server.
+    """
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="archive-scratch-"))
+        try:
+            yield f"sqlite:///{folder}/archive.sqlite3"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    import psycopg
+
+    settings = connection.settings_dict
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    params = {"host": settings["HOST"], "user": settings["USER"], "dbname": "postgres"}
+    if settings["PASSWORD"]:
+        params["password"] = settings["PASSWORD"]
+    if settings["PORT"]:
+        params["port"] = settings["PORT"]
+    with psycopg.connect(**params, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    user = quote(settings["USER"] or "")
+    password = f":{quote(settings['PASSWORD'])}" if settings["PASSWORD"] else ""
+    port = f"&port={settings['PORT']}" if settings["PORT"] else ""
+    try:
+        yield f"postgres://{user}{password}@/{name}?host={quote(settings['HOST'])}{port}"
+    finally:
+        with psycopg.connect(**params, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def subprocess_env(env: dict) -> dict:
+    """The environment for a manage.py or gunicorn subprocess: ours without the test defaults."""
+    from tests.settings import TEST_ENVIRONMENT
+
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in TEST_ENVIRONMENT and k != "DJANGO_SETTINGS_MODULE"}
+    return {**full_env, "PYTHONUNBUFFERED": "1", **env}
+
+
+def manage(*args: str, env: dict, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    """Run manage.py in a subprocess with the given environment additions."""
+    full_env = subprocess_env(env)
+    return subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], env=full_env,
+                          cwd=PROJECT, check=check, capture_output=True, text=True, **kwargs)

@@ -2,12 +2,17 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
-os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
-os.environ.setdefault("ARCHIVE_PLAIN_STATIC", "1")
+# Subprocesses started by tests (tests.base.manage) do not inherit these.
+TEST_ENVIRONMENT = {
+    "SECRET_KEY": "test-suite-only-secret-key",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "ARCHIVE_PLAIN_STATIC": "1",
+}
+for _name, _value in TEST_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
 
 from archive.settings import *  # noqa: E402,F403
 

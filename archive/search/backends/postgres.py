@@ -20,8 +20,7 @@ from archive.search.query import AnyOf, Phrase, Query, Term
 TABLE = "archive_searchdoc"
 CREATE_SQL = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-    " article_id bigint PRIMARY KEY REFERENCES archive_article(id) ON DELETE CASCADE"
-    " DEFERRABLE INITIALLY DEFERRED,"
+    " article_id bigint PRIMARY KEY REFERENCES archive_article(id) ON DELETE CASCADE,"
     " document tsvector NOT NULL)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_document ON {TABLE} USING gin (document)",
 ]

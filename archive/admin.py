@@ -42,3 +42,10 @@ class HashtagAdmin(admin.ModelAdmin):
     readonly_fields = ["key", "search_key", "usage_count"]
     ordering = ["-usage_count"]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        if change and "name" in form.changed_data:
+            # Renaming to an existing name merges; slugs, counts and the search index follow.
+            Hashtag.objects.get(pk=obj.pk).rename(obj.name)
+        else:
+            super().save_model(request, obj, form, change)

@@ -5,7 +5,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -86,7 +86,8 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
 @require_GET
 def tag_list(request: HttpRequest) -> HttpResponse:
     needle = request.GET.get("q", "").strip().lstrip("#")[:100]
-    tags = Hashtag.objects.filter(usage_count__gt=0).order_by("key")
+    # A–Z as a reader expects it: accents do not send #évaluation after #Xinjiang.
+    tags = Hashtag.objects.filter(usage_count__gt=0).order_by("search_key", "key")
     if needle:
         from archive.text import fold
 
@@ -98,7 +99,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
         for tag in cloud:
             weight = (math.log(tag.usage_count + 1) - bottom) / ((top - bottom) or 1)
             tag.cloud_size = 1 + round(weight * 4)
-        cloud.sort(key=lambda t: t.key)
+        cloud.sort(key=lambda t: (t.search_key, t.key))
     return render(request, "archive/tag_list.html", {"page": page, "cloud": cloud, "needle": needle})
 
 
@@ -133,20 +134,20 @@ def search_view(request: HttpRequest) -> HttpResponse:
     language = request.GET.get("lang", "")
     if language not in LANGUAGE_NAMES:
         language = ""
-    results = search(raw, page=page_number(request), language=language or None)
+    tag = request.GET.get("tag", "").strip().lstrip("#")
+    query = f"{raw} #{tag}" if tag else raw
+    results = search(query, page=page_number(request), language=language or None)
     if results.page > 1 and not results.hits and results.total:
-        from django.http import Http404
-
         raise Http404("No such page")
-    for hit in results.hits:
-        hit.article.comment_count = 0
     attach_comment_counts([h.article for h in results.hits])
     return render(request, "archive/search.html", {
         "raw": raw,
+        "tag": tag,
+        "searched": query.strip(),
         "results": results,
         "language": language,
         "languages": sorted(LANGUAGE_NAMES.items()),
-        "suggestions": _suggestions(raw, results) if raw and not results.hits else [],
+        "suggestions": _suggestions(query, results) if query.strip() and not results.hits else [],
     })
 
 

@@ -141,3 +141,14 @@ class SearchPageTests(BaseTestCase):
             response = self.client.get("/api/search/", {"q": raw})
             self.assertEqual(response.status_code, 200)
             json.loads(response.content)
+
+
+class SearchFilterTests(BaseTestCase):
+    dumps = (SEENTHIS_DUMP,)
+
+    def test_tag_field_filters(self):
+        response = self.client.get("/search/", {"q": "productivity", "tag": "#microsoft"})
+        self.assertContains(response, "3 results")
+        only_tag = self.client.get("/search/", {"tag": "Xinjiang"})
+        self.assertContains(only_tag, "1 result")
+        self.assertContains(only_tag, "China blacklists")

@@ -9,30 +9,25 @@ from django.http import JsonResponse
 from annotations.permissions import can_edit_hashtags, is_curator
 
 
-def curator_required(view):
-    """Pages: anonymous visitors go to the login page, other users get 403."""
+def _page_guard(allowed):
+    """Pages: anonymous visitors go to the login page, users without the right get 403."""
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_curator(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
-def tag_editor_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_edit_hashtags(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+curator_required = _page_guard(is_curator)
+tag_editor_required = _page_guard(can_edit_hashtags)
 
 
 def api_curator_required(view):

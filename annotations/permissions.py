@@ -13,28 +13,33 @@ CURATOR_PERMISSIONS = [
 ]
 
 
+def _has(user: User | AnonymousUser, permission: str) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm(permission))
+
+
 def is_curator(user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_perm("annotations.add_commentary"))
+    return _has(user, "annotations.add_commentary")
 
 
 def can_edit_hashtags(user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_perm("archive.edit_hashtags"))
+    return _has(user, "archive.edit_hashtags")
+
+
+def _may_touch_note(user: User | AnonymousUser, commentary, own_permission: str) -> bool:
+    """Anyone with edit_any_commentary; otherwise the note's author, with the permission."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.has_perm("annotations.edit_any_commentary"):
+        return True
+    return commentary.author_id == user.pk and user.has_perm(own_permission)
 
 
 def can_edit_commentary(user: User | AnonymousUser, commentary) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.has_perm("annotations.edit_any_commentary"):
-        return True
-    return commentary.author_id == user.pk and user.has_perm("annotations.change_commentary")
+    return _may_touch_note(user, commentary, "annotations.change_commentary")
 
 
 def can_delete_commentary(user: User | AnonymousUser, commentary) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.has_perm("annotations.edit_any_commentary"):
-        return True
-    return commentary.author_id == user.pk and user.has_perm("annotations.delete_commentary")
+    return _may_touch_note(user, commentary, "annotations.delete_commentary")
 
 
 def ensure_curators_group(**kwargs) -> Group:

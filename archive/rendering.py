@@ -90,15 +90,15 @@ def _render_text(text, slugs, anchors, matcher, first_anchor_seen, state) -> str
             note = next((a[2] for a in anchors if a[0] <= piece_start and piece_end <= a[1]), None)
             if span.kind == "text":
                 first_id = None
-                if matcher and state["first_match"] and any(
-                    matcher.matches(m.group(0)) for m in TOKEN_RE.finditer(piece)
+                if matcher and state["first_match"] and matcher.marks(
+                    [m.group(0) for m in TOKEN_RE.finditer(piece)]
                 ):
                     first_id, state["first_match"] = state["first_match"], None
                 inner = highlight(piece, matcher, first_id) if matcher else escape(piece)
             else:
                 inner = _span_html(span, slugs, None)
-                if span.kind == "hashtag" and matcher and any(
-                    matcher.matches(m.group(0)) for m in TOKEN_RE.finditer(span.value)
+                if span.kind == "hashtag" and matcher and matcher.marks(
+                    [m.group(0) for m in TOKEN_RE.finditer(span.value)]
                 ):
                     first_id, state["first_match"] = state["first_match"], None
                     attrs = f' id="{first_id}"' if first_id else ""

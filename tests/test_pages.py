@@ -51,8 +51,15 @@ class ReadingPagesTests(BaseTestCase):
         self.assertContains(response, '<mark id="match"><a class="hashtag" href="/tags/hambantota/">'
                                       "#Hambantota</a></mark>", html=False)
         response = self.client.get(article.get_absolute_url(), {"q": "revanche imperiale"})
-        self.assertContains(response, '<mark id="match">Impériale</mark> <mark>revanche</mark>',
+        self.assertContains(response, '<mark id="match">Impériale revanche</mark>',
                             html=False)
+
+    def test_phrase_highlight_marks_only_the_phrase(self):
+        article = self.article("Le monde selon")
+        response = self.client.get(article.get_absolute_url(), {"q": '"la superpuissance du XXIe"'})
+        body = response.content.decode()
+        self.assertIn('<mark id="match">la superpuissance du XXIe</mark>', body)
+        self.assertEqual(body.count("<mark"), 1)  # "la" and "du" elsewhere stay plain
 
     def test_tag_page(self):
         response = self.client.get("/tags/crédit_social/")

@@ -67,15 +67,6 @@ class Query:
     def has_text(self) -> bool:
         return bool(self.required)
 
-    def highlight_words(self) -> list[str]:
-        """Words to mark in snippets."""
-        found: list[str] = []
-        for clause in self.required:
-            options = clause.options if isinstance(clause, AnyOf) else (clause,)
-            for option in options:
-                found.extend([option.word] if isinstance(option, Term) else option.words)
-        return found
-
     def phrases(self) -> list[Phrase]:
         found = []
         for clause in self.required:

@@ -6,44 +6,72 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from archive.search.analysis import MAX_WORD, TOKEN_RE, forms, stems
-from archive.search.query import Query
+from archive.search.query import AnyOf, Query, Term
 from archive.text import fold
 
 SNIPPET_WORDS = 40
 
 
 class Matcher:
-    """Tells whether a word of a text matches one of the query's words (any form)."""
+    """Finds the words of a text that a query matches: its words in any form, and its exact
+    phrases (only where the whole phrase stands, so "de" alone is never marked)."""
 
     def __init__(self, query: Query):
         self.exact: set[str] = set()
         self.stemmed: set[str] = set()
-        for word in query.highlight_words():
-            all_forms = forms(word)
-            self.exact.add(all_forms[0])
-            self.stemmed.update(all_forms)
+        self.phrases: list[tuple[str, ...]] = []
+        for clause in query.required:
+            options = clause.options if isinstance(clause, AnyOf) else (clause,)
+            for option in options:
+                if isinstance(option, Term):
+                    all_forms = forms(option.word)
+                    self.exact.add(all_forms[0])
+                    self.stemmed.update(all_forms)
+                else:
+                    self.phrases.append(option.words)
 
     def __bool__(self) -> bool:
-        return bool(self.exact)
+        return bool(self.exact or self.phrases)
 
     def matches(self, token: str) -> bool:
+        """A single word matching one of the query's words (phrases aside)."""
         if len(token) > MAX_WORD:
             return False
         folded = fold(token)
         if folded in self.exact or folded in self.stemmed:
             return True
-        return any(s in self.stemmed for s in stems(token))
+        return bool(self.stemmed) and any(s in self.stemmed for s in stems(token))
+
+    def marks(self, tokens: list[str]) -> set[int]:
+        """Indices of the tokens to mark."""
+        marked = {i for i, token in enumerate(tokens) if self.matches(token)}
+        if self.phrases:
+            folded = [fold(t) for t in tokens]
+            for phrase in self.phrases:
+                size = len(phrase)
+                for i in range(len(folded) - size + 1):
+                    if tuple(folded[i : i + size]) == phrase:
+                        marked.update(range(i, i + size))
+        return marked
 
 
 def _marked(text: str, start: int, end: int, matcher: Matcher, first_id: str | None) -> str:
-    out, pos = [], start
-    for match in TOKEN_RE.finditer(text, start, end):
-        if matcher.matches(match.group(0)):
-            out.append(escape(text[pos : match.start()]))
-            attrs = f' id="{first_id}"' if first_id else ""
-            first_id = None
-            out.append(f"<mark{attrs}>{escape(match.group(0))}</mark>")
-            pos = match.end()
+    tokens = list(TOKEN_RE.finditer(text, start, end))
+    marked = matcher.marks([t.group(0) for t in tokens])
+    out, pos, i = [], start, 0
+    while i < len(tokens):
+        if i not in marked:
+            i += 1
+            continue
+        run_end = i
+        while run_end + 1 in marked:  # neighbouring marked words (a phrase) share one <mark>
+            run_end += 1
+        out.append(escape(text[pos : tokens[i].start()]))
+        attrs = f' id="{first_id}"' if first_id else ""
+        first_id = None
+        out.append(f"<mark{attrs}>{escape(text[tokens[i].start() : tokens[run_end].end()])}</mark>")
+        pos = tokens[run_end].end()
+        i = run_end + 1
     out.append(escape(text[pos:end]))
     return "".join(out)
 
@@ -62,7 +90,7 @@ def snippet(texts: list[str], query: Query) -> SafeString:
     phrases = [" ".join(p.words) for p in query.phrases()]
     for text in texts:
         tokens = list(TOKEN_RE.finditer(text))
-        hits = [i for i, m in enumerate(tokens) if matcher and matcher.matches(m.group(0))]
+        hits = sorted(matcher.marks([m.group(0) for m in tokens])) if matcher else []
         score = len({fold(tokens[i].group(0)) for i in hits}) * 10 + len(hits)
         if phrases and any(p in " ".join(fold(m.group(0)) for m in tokens) for p in phrases):
             score += 100

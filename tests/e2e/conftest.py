@@ -13,14 +13,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM would refuse to run
-# beside it. The test code itself is synchronous, so this is safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, make_users, run_import
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
-
-from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, make_users, run_import  # noqa: E402
+HERE = Path(__file__).resolve().parent
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,8 +34,29 @@ VIEWPORT = {"width": 1280, "height": 900}
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """While Playwright's sync API is open, its event loop counts as running in this thread, and
+    Django's ORM refuses to run (SynchronousOnlyOperation). The tests themselves are synchronous,
+    so they may say so with DJANGO_ALLOW_ASYNC_UNSAFE, but only during the browser tests: other
+    tests, and the subprocesses they start (manage.py check --deploy), must not inherit it."""
+    if HERE not in Path(str(item.path)).parents:
+        return (yield)
+    before = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        return (yield)
+    finally:
+        if before is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = before
+
+
+@pytest.fixture(scope="package")
 def browser() -> Browser:
+    """One chromium for all the browser tests, closed after the last of them (so that the tests
+    that run after these have no event loop around)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM} (make browser-deps)")
     with sync_playwright() as playwright:
@@ -65,9 +84,20 @@ def _new_context(browser: Browser, locale: str) -> BrowserContext:
     return context
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.e2e_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def new_context(browser):
-    """Factory for extra contexts (another person, another browser language)."""
+def new_context(request, browser, artifacts_dir):
+    """Factory for extra contexts (another person, another browser language).
+
+    When the test fails, the last state of each of its pages is saved as a screenshot.
+    """
     made = []
 
     def make(locale: str = "en-GB") -> BrowserContext:
@@ -76,7 +106,16 @@ def new_context(browser):
         return context
 
     yield make
-    for context in made:
+    failed = getattr(request.node, "e2e_failed", False)
+    test = re.sub(r"[^\w-]+", "_", request.node.name)
+    for i, context in enumerate(made):
+        if failed:
+            for j, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(artifacts_dir / f"{test}--FAILED-{i}-{j}.png"),
+                                    full_page=True)
+                except Exception:  # a closed page must not hide the failure
+                    pass
         context.close()
 
 
@@ -97,12 +136,3 @@ def shot(request, artifacts_dir):
         return path
 
     return take
-
-
-def log_in(page: Page, base_url: str, username: str, password: str = "password") -> None:
-    """Log in through the real login form, the way a person does."""
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label(re.compile("User name|Nom d")).fill(username)
-    page.get_by_label(re.compile("Password|Mot de passe")).fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()

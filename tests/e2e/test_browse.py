@@ -5,7 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.e2e.helpers import LIVE_DB
+
+pytestmark = [pytest.mark.browser, LIVE_DB]
 
 
 def test_reader_follows_hashtags(page, archive, shot):

@@ -5,9 +5,9 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.helpers import LIVE_DB, log_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, LIVE_DB]
 
 ARTICLE = "Le monde selon #Xi_Jinping"
 PASSAGE = "Derrière son apparente bonhomie se cache un chef redoutable"

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from annotations.anchoring import TextQuote, locate
+from annotations.models import Commentary
 from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_curator
 from archive.models import Article, Hashtag
 from archive.pagination import page_number, paginate
@@ -26,6 +27,7 @@ from archive.search import parse, search
 from archive.search.snippets import Matcher
 from archive.text import hashtag_key
 
+NOTES_ON_TAG_PAGE = 20
 LANGUAGE_NAMES = {"fr": "français", "de": "Deutsch", "en": "English", "it": "italiano",
                   "es": "español", "pt": "português", "nl": "Nederlands"}
 
@@ -123,6 +125,10 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "tag": tag,
         "page": page,
         "related": related_hashtags(tag),
+        "notes": list(
+            Commentary.objects.filter(hashtags=tag).select_related("article", "author")
+            .order_by("-created", "-id")[:NOTES_ON_TAG_PAGE]
+        ),
         "prefixed": prefixed_hashtags(tag),
         "tag_editor": can_edit_hashtags(request.user),
     })

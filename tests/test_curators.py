@@ -171,3 +171,17 @@ class HashtagEditingTests(BaseTestCase):
         self.assertEqual(self.client.post("/tags/chine/rename/", {"name": "y"}).status_code, 403)
         self.assertEqual(list(article.hashtags.values_list("pk", flat=True)), before)
         self.assertTrue(Hashtag.objects.filter(key="chine").exists())
+
+
+class NoteHashtagTests(BaseTestCase):
+    dumps = (SEENTHIS_DUMP,)
+
+    def test_a_hashtag_only_in_a_note_shows_the_note_on_its_page(self):
+        from annotations.notes import create_note
+
+        article = Article.objects.get(title__startswith="The AI myth")
+        create_note(article, self.alice, "Cf. #Panoptique de Bentham")
+        page = self.client.get("/tags/panoptique/")
+        self.assertContains(page, "Commentary with #Panoptique")
+        self.assertContains(page, f"{article.get_absolute_url()}#note-")
+        self.assertContains(page, "Cf. #Panoptique de Bentham")

@@ -30,6 +30,7 @@ REFUSED = {
     "nul_bytes.txt": (3, "this is a binary file, not a text dump"),
     "only_hashtags.txt": (1, "only hashtags: no title and no text to import"),
     "reply_without_post.txt": (1, "a reply (“    • ”) with no post above it"),
+    "utf16.txt": (1, "UTF-16 text: save the dump as UTF-8 and import it again"),
 }
 ACCEPTED = {
     "cp1252.txt", "crlf_bom.txt", "latin1.txt", "lone_cr.txt", "long_hashtag.txt",

@@ -54,6 +54,8 @@ def open_dump(path: Path) -> TextSource:
         raise DumpError(path, None, f"cannot read: {exc.strerror or exc}") from None
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DumpError(path, None, "the file is empty")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DumpError(path, 1, "UTF-16 text: save the dump as UTF-8 and import it again")
     if _looks_binary(head):
         raise DumpError(path, _first_control_line(head), "this is a binary file, not a text dump")
     encoding, warnings = _detect_encoding(path)

@@ -102,6 +102,8 @@ class _Reader:
         while True:
             try:
                 value, end = self.decoder.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise self.error("not valid JSON: lists or objects nested too deeply") from None
             except json.JSONDecodeError as error:
                 if self.eof:
                     line = self.line + self.buf.count("\n", self.pos, error.pos)
@@ -174,15 +176,12 @@ class _Invalid(Exception):
     pass
 
 
-def _string(data: dict, name: str, *, max_length: int | None = None, required=False,
-            default="") -> str:
+def _string(data: dict, name: str, *, max_length: int | None = None, default="") -> str:
     value = data.get(name, default)
-    if value is None and not required:
+    if value is None:
         value = default
     if not isinstance(value, str):
         raise _Invalid(f"“{name}” must be a string")
-    if required and not value.strip():
-        raise _Invalid(f"“{name}” is empty")
     if max_length is not None and len(value) > max_length:
         raise _Invalid(f"“{name}” is longer than {max_length} characters")
     return value
@@ -204,10 +203,11 @@ def _list_of_strings(data: dict, name: str) -> list[str]:
     return value
 
 
-def _date(data: dict, name: str, default: datetime) -> datetime:
+def _date(data: dict, name: str) -> datetime | None:
+    """A date, or None when the export does not give one (then: kept, or now if new)."""
     value = data.get(name)
     if value is None:
-        return default
+        return None
     try:
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
@@ -249,14 +249,14 @@ def _check_text(value, where: str = "") -> None:
             _check_text(item, where)
 
 
-def _article(data, now: datetime) -> dict:
+def _article(data) -> dict:
     from archive.importer.parse import ParsedPost
     from archive.importer.store import _key
 
     if not isinstance(data, dict):
         raise _Invalid("an article must be a JSON object")
     _check_text(data)
-    title = _string(data, "title", required=True)
+    title = _string(data, "title")
     url = _string(data, "url")
     paragraphs = []
     raw_paragraphs = data.get("paragraphs") or []
@@ -272,7 +272,6 @@ def _article(data, now: datetime) -> dict:
     key = _string(data, "key", max_length=64)
     if not key:
         key = _key("post", ParsedPost(line=0, title=title, url=url).identity())
-    created = _date(data, "created", now)
     article = {
         "external_key": key, "title": title, "url": url, "paragraphs": paragraphs,
         "language": _string(data, "language", max_length=8),
@@ -281,8 +280,8 @@ def _article(data, now: datetime) -> dict:
         "content_hash": _string(data, "content_hash", max_length=64),
         "source_file": _string(data, "source_file")[-500:],
         "source_line": _count(data, "source_line"),
-        "created": created,
-        "updated": _date(data, "updated", created),
+        "created": _date(data, "created"),
+        "updated": _date(data, "updated"),
         "hashtags": _hashtags(data),
         "commentary": [],
     }
@@ -293,13 +292,13 @@ def _article(data, now: datetime) -> dict:
         if not isinstance(note, dict):
             raise _Invalid(f"commentary {n} must be a JSON object")
         try:
-            article["commentary"].append(_note(note, now))
+            article["commentary"].append(_note(note))
         except _Invalid as error:
             raise _Invalid(f"commentary {n}: {error}") from None
     return article
 
 
-def _note(data: dict, now: datetime) -> dict:
+def _note(data: dict) -> dict:
     origin = data.get("origin", "note")
     if origin not in ("reply", "note"):
         raise _Invalid("“origin” must be \"reply\" or \"note\"")
@@ -307,11 +306,10 @@ def _note(data: dict, now: datetime) -> dict:
     if not isinstance(quote, dict):
         raise _Invalid("“quote” must be an object")
     exact = _string(quote, "exact")
-    created = _date(data, "created", now)
     return {
         "external_key": _string(data, "key", max_length=80) or None,
         "origin": origin,
-        "text": _string(data, "text", required=True),
+        "text": _string(data, "text"),
         "author": _string(data, "author", max_length=150) or None,
         "author_name": _string(data, "author_name", max_length=200),
         "quote_exact": exact,
@@ -320,8 +318,8 @@ def _note(data: dict, now: datetime) -> dict:
         "quote_start": _count(quote, "start") if exact else None,
         "position": _count(data, "position", default=0),
         "source_line": _count(data, "source_line"),
-        "created": created,
-        "updated": _date(data, "updated", created),
+        "created": _date(data, "created"),
+        "updated": _date(data, "updated"),
         "hashtags": _hashtags(data),
     }
 
@@ -355,9 +353,12 @@ def import_json(source: TextSource, result, *, tags=(), progress=None):
         try:
             for line, data in reader.articles():
                 try:
-                    article = _article(data, now)
+                    article = _article(data)
                 except _Invalid as error:
                     raise DumpError(source.path, line, f"article {seen + 1}: {error}") from None
+                except RecursionError:
+                    raise DumpError(source.path, line, f"article {seen + 1}: lists or objects "
+                                    "nested too deeply") from None
                 if article["external_key"] in article_keys:
                     raise DumpError(source.path, line, f"article {seen + 1}: the same article "
                                     f"(key {article['external_key']}) is in the file twice")
@@ -374,13 +375,13 @@ def import_json(source: TextSource, result, *, tags=(), progress=None):
                 batch.append(article)
                 seen += 1
                 if len(batch) >= BATCH:
-                    _write(batch, result)
+                    _write(batch, result, now)
                     batch = []
                     if progress:
-                        progress(source.path.name, handle.tell(), source.size, seen)
+                        progress(source.path.name, handle.buffer.tell(), source.size, seen)
         except UnicodeDecodeError as error:
             raise DumpError(source.path, reader.line, f"cannot decode: {error.reason}") from None
-        _write(batch, result)
+        _write(batch, result, now)
         from archive.models import refresh_hashtags
 
         refresh_hashtags(result.tags)
@@ -389,7 +390,7 @@ def import_json(source: TextSource, result, *, tags=(), progress=None):
     return result
 
 
-def _write(batch: list[dict], result) -> None:
+def _write(batch: list[dict], result, now: datetime) -> None:
     if not batch:
         return
     from annotations.models import Commentary, TaggedCommentary
@@ -405,8 +406,10 @@ def _write(batch: list[dict], result) -> None:
     }
     to_create, to_update, rows = [], [], []
     for data in batch:
-        fields = {name: data[name] for name in ARTICLE_FIELDS}
         known = existing.get(data["external_key"])
+        data["created"] = data["created"] or (known["created"] if known else now)
+        data["updated"] = data["updated"] or (known["updated"] if known else data["created"])
+        fields = {name: data[name] for name in ARTICLE_FIELDS}
         article = Article(pk=known["pk"] if known else None, external_key=data["external_key"],
                           **fields)
         if known is None:
@@ -433,11 +436,11 @@ def _write(batch: list[dict], result) -> None:
         TaggedArticle(content_object_id=article.pk, tag_id=tags[hashtag_key(t)].pk, spelling=t)
         for data, article in rows for t in data["hashtags"]
     )
-    _write_commentary(rows, tags, result, Commentary, TaggedCommentary)
+    _write_commentary(rows, tags, result, now, Commentary, TaggedCommentary)
     index_articles(ids)
 
 
-def _write_commentary(rows, tags, result, Commentary, TaggedCommentary) -> None:
+def _write_commentary(rows, tags, result, now, Commentary, TaggedCommentary) -> None:
     from django.contrib.auth import get_user_model
 
     notes = [(article, note) for data, article in rows for note in data["commentary"]]
@@ -450,22 +453,27 @@ def _write_commentary(rows, tags, result, Commentary, TaggedCommentary) -> None:
     by_key = {c.external_key: c for c in Commentary.objects.filter(
         external_key__in=[n["external_key"] for _, n in notes if n["external_key"]])}
     # Curator notes have no key: the same note is the same article, text and creation time.
-    unkeyed = {}
+    unkeyed: dict[tuple, list] = {}
     for c in Commentary.objects.filter(article_id__in=[a.pk for a, _ in notes],
-                                       external_key__isnull=True):
-        unkeyed.setdefault((c.article_id, c.text, c.created), c)
+                                       external_key__isnull=True).order_by("pk"):
+        unkeyed.setdefault((c.article_id, c.text), []).append(c)
     to_create, to_update, saved = [], [], []
     for article, note in notes:
+        if note["external_key"]:
+            found = by_key.get(note["external_key"])
+        else:
+            candidates = unkeyed.get((article.pk, note["text"]), [])
+            found = next((c for c in candidates if note["created"] in (None, c.created)), None)
+            if found is not None:
+                candidates.remove(found)
+        note["created"] = note["created"] or (found.created if found else now)
+        note["updated"] = note["updated"] or (found.updated if found else note["created"])
         fields = {name: note[name] for name in NOTE_FIELDS if name not in ("article_id",
                                                                             "author_id")}
         fields["article_id"] = article.pk
         fields["author_id"] = users.get(note["author"])
         if note["author"] and fields["author_id"] is None and not fields["author_name"]:
             fields["author_name"] = note["author"][:200]
-        if note["external_key"]:
-            found = by_key.get(note["external_key"])
-        else:
-            found = unkeyed.pop((article.pk, note["text"], note["created"]), None)
         if found is None:
             found = Commentary(external_key=note["external_key"], **fields)
             to_create.append(found)

@@ -1,0 +1,108 @@
+"""An import killed in the middle (SIGKILL: no clean-up runs) leaves the archive exactly as it
+was; running it again imports the file completely.
+
+Runs on the database the suite runs on (DATABASE_URL): a fresh SQLite file, or a fresh database
+on the same PostgreSQL server, since the import runs as a separate process (see tests/dbprocs.py).
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import signal
+import sqlite3
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tests.base import SEENTHIS_DUMP
+from tests.dbprocs import fresh_database, is_postgres, manage, snapshot, start_manage
+from tests.dumpgen import write_bulleted
+
+POSTS = 2500
+KILL_AFTER = 1000  # posts parsed; two batches of 500 are written by then
+
+
+def _wait_for_progress(master: int, proc, at_least: int, timeout: float = 90) -> int:
+    """Read the progress bar (drawn on a terminal) until it shows `at_least` posts."""
+    deadline = time.monotonic() + timeout
+    seen, text = 0, ""
+    while time.monotonic() < deadline and proc.poll() is None:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            text += os.read(master, 4096).decode("utf-8", "replace")
+        except OSError:
+            break
+        counts = re.findall(r"([\d,]+) posts", text)
+        if counts:
+            seen = int(counts[-1].replace(",", ""))
+            if seen >= at_least:
+                return seen
+        text = text[-200:]
+    raise AssertionError(f"the import never got to {at_least} posts (saw {seen}); "
+                         f"exit code {proc.poll()}, output {text!r}")
+
+
+def _import_transaction_is_open(url: str) -> bool:
+    """PostgreSQL: the import holds its lock, so its transaction is open and writing."""
+    from tests.dbprocs import _pg_connect
+
+    name = urlsplit(url).path.lstrip("/")
+    with _pg_connect(url, name) as conn:
+        (held,) = conn.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+            "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = %s", [name]
+        ).fetchone()
+        return held > 0
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def test_killed_import_changes_nothing_and_a_rerun_completes(tmp_path):
+    big = write_bulleted(tmp_path / "big.txt", POSTS, seed=7)
+    with fresh_database(tmp_path) as url:
+        manage(url, "import_dump", "--no-progress", str(SEENTHIS_DUMP), check=True)
+        before = snapshot(url)
+        assert before["Article"][0] == 15
+
+        master, slave = pty.openpty()  # a terminal, so that the command draws its progress bar
+        try:
+            proc = start_manage(url, "import_dump", str(big), stderr=slave)
+            os.close(slave)
+            posts = _wait_for_progress(master, proc, KILL_AFTER)
+            assert proc.poll() is None, "the import finished before it could be killed"
+            assert posts < POSTS
+            if is_postgres(url):
+                assert _import_transaction_is_open(url)
+            else:
+                wal = _sqlite_path(url).with_name(_sqlite_path(url).name + "-wal")
+                assert wal.stat().st_size > 100_000, "nothing was written before the kill"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            proc.stdout.close()
+        finally:
+            os.close(master)
+        assert proc.returncode == -signal.SIGKILL
+
+        # Exactly as before: same rows, same content, same search results.
+        assert snapshot(url) == before
+        if not is_postgres(url):
+            with sqlite3.connect(_sqlite_path(url)) as db:
+                assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+        done = manage(url, "import_dump", "--no-progress", str(big), timeout=180)
+        assert done.returncode == 0, done.stderr
+        assert f"{POSTS} new, 0 updated, 0 unchanged, {POSTS // 5} replies" in done.stdout
+        after = snapshot(url)
+        assert after["Article"][0] == 15 + POSTS
+        assert after["Commentary"][0] == before["Commentary"][0] + POSTS // 5
+        assert after["search:surveillance"] > before["search:surveillance"]
+        # The articles of the first import are untouched.
+        again = manage(url, "import_dump", "--no-progress", str(SEENTHIS_DUMP), check=True)
+        assert "0 new, 0 updated, 15 unchanged" in again.stdout

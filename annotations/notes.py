@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from annotations.anchoring import make_quote
 from annotations.models import Commentary, TaggedCommentary
 from archive.models import Article, refresh_hashtags
-from archive.text import HASHTAG_MAX, find_hashtags, hashtag_key
+from archive.text import find_hashtags, hashtag_fits, hashtag_key
 
 MAX_NOTE_CHARS = 20_000
 
@@ -25,7 +25,7 @@ def sync_note_hashtags(note: Commentary) -> None:
 
     spellings: dict[str, str] = {}
     for name in find_hashtags(note.text):
-        if len(name) <= HASHTAG_MAX:
+        if hashtag_fits(name):
             spellings.setdefault(hashtag_key(name), name)
     before = set(TaggedCommentary.objects.filter(content_object=note).values_list("tag_id", flat=True))
     TaggedCommentary.objects.filter(content_object=note).delete()

@@ -14,7 +14,7 @@ from annotations.models import Commentary
 from annotations.notes import NoteError, create_note, update_note
 from annotations.permissions import can_delete_commentary, can_edit_commentary
 from archive.models import Article, Hashtag
-from archive.text import HASHTAG_MAX, WORD_RE
+from archive.text import WORD_RE, hashtag_fits
 
 
 def _hint(raw: str | None) -> int | None:
@@ -92,7 +92,7 @@ def parse_hashtag_field(raw: str) -> list[str]:
     names = []
     for part in raw.replace(",", " ").split():
         name = part.strip().lstrip("#").rstrip("-")
-        if name and len(name) <= HASHTAG_MAX and WORD_RE.fullmatch(name.replace("-", "_")) \
+        if name and hashtag_fits(name) and WORD_RE.fullmatch(name.replace("-", "_")) \
                 and not name[0].isdigit() and not name.startswith("_"):
             names.append(name)
     return names

@@ -137,6 +137,14 @@ class HashtagEditingTests(BaseTestCase):
         self.assertEqual(search("#identite_numerique").hits[0].article, article)
         self.assertEqual(Hashtag.objects.get(key="italie").usage_count, 1)
 
+    def test_hashtags_too_long_once_folded_are_ignored(self):
+        article = Article.objects.get(title__startswith="Identité numérique")
+        self.client.force_login(self.alice)
+        response = self.client.post(f"/articles/{article.pk}/hashtags/",
+                                    {"hashtags": "#" + "ß" * 100 + " #court"})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(list(article.hashtags.values_list("name", flat=True)), ["court"])
+
     def test_merge_two_spellings(self):
         self.client.force_login(self.alice)
         before = {h.article.pk for h in search("#surveillance", page_size=50).hits}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.text import slugify
@@ -43,8 +43,8 @@ class Hashtag(TagBase):
     @transaction.atomic
     def merge_into(self, target: Hashtag) -> None:
         """Move every use of this hashtag onto `target`, then delete this one."""
-        from archive.search import index_articles
         from annotations.models import TaggedCommentary
+        from archive.search import index_articles
 
         if target.pk == self.pk:
             return
@@ -120,16 +120,22 @@ class TaggedArticle(TaggedItemBase):
         indexes = [models.Index(fields=["tag", "content_object"])]
 
 
-def refresh_hashtags(tag_ids) -> None:
-    """Recount articles per hashtag and show each in its most common spelling.
+def refresh_hashtags(
+    tag_ids, *, usage_deltas: dict[int, int] | None = None, names_for=None
+) -> None:
+    """Keep usage counts and display names (the most common spelling) of hashtags true.
 
-    Called by every path that changes hashtags (import, curator edits, rename, merge).
+    Called by every path that changes hashtags (import, curator edits, rename, merge). Small
+    edits recount; the importer knows exactly how many uses it added or removed per hashtag
+    (`usage_deltas`) and which hashtags met a new spelling (`names_for`), so a large archive is
+    not recounted after every file.
     """
     from annotations.models import TaggedCommentary
 
     tag_ids = list(tag_ids)
-    for start in range(0, len(tag_ids), 500):
-        chunk = tag_ids[start : start + 500]
+    name_ids = list(tag_ids if names_for is None else names_for)
+    for start in range(0, len(name_ids), 500):
+        chunk = name_ids[start : start + 500]
         counts: dict[int, dict[str, int]] = {}
         for model in (TaggedArticle, TaggedCommentary):
             rows = (
@@ -141,20 +147,34 @@ def refresh_hashtags(tag_ids) -> None:
             for tag_id, spelling, n in rows:
                 per_tag = counts.setdefault(tag_id, {})
                 per_tag[spelling] = per_tag.get(spelling, 0) + n
+        renamed = []
+        for tag in Hashtag.objects.filter(pk__in=list(counts)):
+            name = min(counts[tag.pk].items(), key=lambda item: (-item[1], item[0]))[0]
+            if name != tag.name:
+                tag.name = name
+                renamed.append(tag)
+        Hashtag.objects.bulk_update(renamed, ["name"])
+    if usage_deltas is not None:
+        changes = [(delta, tag_id) for tag_id, delta in usage_deltas.items() if delta]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {Hashtag._meta.db_table} SET usage_count = usage_count + %s WHERE id = %s",
+                changes,
+            )
+        return
+    for start in range(0, len(tag_ids), 500):
+        chunk = tag_ids[start : start + 500]
         usage = dict(
             TaggedArticle.objects.filter(tag_id__in=chunk)
             .values_list("tag_id")
             .annotate(n=Count("id"))
         )
-        changed = []
-        for tag in Hashtag.objects.filter(pk__in=chunk):
-            name = tag.name
-            if counts.get(tag.pk):
-                name = min(counts[tag.pk].items(), key=lambda item: (-item[1], item[0]))[0]
-            if name != tag.name or usage.get(tag.pk, 0) != tag.usage_count:
-                tag.name, tag.usage_count = name, usage.get(tag.pk, 0)
-                changed.append(tag)
-        Hashtag.objects.bulk_update(changed, ["name", "usage_count"])
+        recounted = []
+        for tag in Hashtag.objects.filter(pk__in=chunk).only("pk", "usage_count"):
+            if usage.get(tag.pk, 0) != tag.usage_count:
+                tag.usage_count = usage.get(tag.pk, 0)
+                recounted.append(tag)
+        Hashtag.objects.bulk_update(recounted, ["usage_count"])
 
 
 class Article(models.Model):

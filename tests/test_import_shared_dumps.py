@@ -108,3 +108,27 @@ class PlainDumpTests(BaseTestCase):
         self.assertEqual(article.title, "China’s social credit")
         self.assertEqual(sorted(article.hashtags.values_list("name", flat=True)),
                          ["Chine", "crédit_social"])
+
+
+class UpdatedDumpTests(BaseTestCase):
+    dumps = (SEENTHIS_DUMP,)
+
+    def test_reimporting_an_edited_dump_updates_posts_and_hashtag_counts(self):
+        import tempfile
+        from pathlib import Path
+
+        chine = Hashtag.objects.get(key="chine").usage_count
+        text = SEENTHIS_DUMP.read_text().replace(
+            "    #Chine #Crédit_social\n\n  • China just announced",
+            "    #CHINE #Crédit_social #Régulation\n\n  • China just announced", 1)
+        text = text.replace("    #Chine #Crédit_social #Coronavirus", "    #Coronavirus", 1)
+        path = Path(tempfile.mkdtemp()) / "edited.txt"
+        path.write_text(text, encoding="utf-8")
+        out, _ = run_import(path)
+        self.assertIn("2 updated, 13 unchanged", out)
+        self.assertEqual(Article.objects.count(), 15)
+        self.assertEqual(Hashtag.objects.get(key="chine").usage_count, chine - 1)
+        self.assertEqual(Hashtag.objects.get(key="régulation").usage_count, 1)
+        for tag in Hashtag.objects.all():
+            self.assertEqual(tag.usage_count, tag.article_items.count(), tag.name)
+        self.assertEqual(Hashtag.objects.get(key="chine").name, "Chine")  # still most common

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from archive.importer import jsonformat
 from archive.importer.decode import TextSource, open_dump
 from archive.importer.errors import DumpError
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
-from archive.language import detect_paragraphs
+from archive.language import detect_many, detect_paragraphs
 from archive.text import HASHTAG_MAX, fold, hashtag_key
 
 BATCH_SIZE = 500
@@ -120,7 +121,8 @@ def import_file(
         writer.flush()
         from archive.models import refresh_hashtags
 
-        refresh_hashtags(result.tags)
+        refresh_hashtags(result.tags, usage_deltas=writer.usage_deltas,
+                         names_for=writer.new_spellings)
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
     return result
@@ -204,6 +206,8 @@ class _BatchWriter:
         self.keys_in_file: dict[str, int] = {}
         self.seen = 0
         self.now = timezone.now()
+        self.usage_deltas: Counter[int] = Counter()  # articles added minus removed, per hashtag
+        self.new_spellings: set[int] = set()  # hashtags written other than their current name
 
     def add(self, post: ParsedPost) -> None:
         for tag in post.hashtags:
@@ -234,14 +238,19 @@ class _BatchWriter:
                 external_key__in=[p.key for p in posts]
             ).values_list("external_key", "pk", "content_hash")
         }
-        to_create, to_update, changed_posts = [], [], []
+        to_create, to_update, changed_posts, pending = [], [], [], []
         for post in posts:
             digest = post.content_hash()
             known = existing.get(post.key)
             if known and known[1] == digest:
                 self.result.unchanged += 1
                 continue
-            langs, language = detect_paragraphs(post.paragraphs)
+            pending.append((post, known, digest))
+        # Every paragraph of the batch in one language-detection pass (same answers, faster).
+        found = iter(detect_many([t for post, _, _ in pending for t in post.paragraphs]))
+        for post, known, digest in pending:
+            langs, language = detect_paragraphs(
+                post.paragraphs, [next(found) for _ in post.paragraphs])
             article = Article(
                 pk=known[0] if known else None,
                 title=post.title, url=post.url,
@@ -266,13 +275,23 @@ class _BatchWriter:
         spellings += [t for post, _ in changed_posts for r in post.replies for t in r.hashtags
                       if len(t) <= HASHTAG_MAX]
         tags = get_or_create_hashtags(spellings)
-        TaggedArticle.objects.filter(content_object_id__in=updated_ids).delete()
-        TaggedArticle.objects.bulk_create(
+        old_uses = TaggedArticle.objects.filter(content_object_id__in=updated_ids)
+        for tag_id in old_uses.values_list("tag_id", flat=True):
+            self.usage_deltas[tag_id] -= 1
+        old_uses.delete()
+        uses = [
             TaggedArticle(content_object_id=article.pk, tag_id=tags[hashtag_key(t)].pk, spelling=t)
             for post, article in changed_posts
             for t in post.hashtags
-        )
-        self.result.tags.update(tags[hashtag_key(t)].pk for t in spellings)
+        ]
+        TaggedArticle.objects.bulk_create(uses)
+        for use in uses:
+            self.usage_deltas[use.tag_id] += 1
+        for spelling in spellings:
+            tag = tags[hashtag_key(spelling)]
+            self.result.tags.add(tag.pk)
+            if spelling != tag.name:  # only then can the most common spelling change
+                self.new_spellings.add(tag.pk)
         self._write_replies(changed_posts, tags, Commentary, TaggedCommentary)
         index_articles([a.pk for _, a in changed_posts])
 

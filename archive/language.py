@@ -64,11 +64,22 @@ def detect_many(texts: list[str]) -> list[str]:
     if walker is None:
         return [detect(t) for t in texts]
     answers = [""] * len(texts)
-    todo = [i for i, t in enumerate(texts)
-            if sum(len(w) for w in WORD_RE.findall(t) if not w.isdigit()) >= MIN_LETTERS]
+    todo = [i for i, t in enumerate(texts) if _long_enough(t)]
     for i, lang in zip(todo, walker.classify([texts[i] for i in todo]), strict=True):
         answers[i] = lang
     return answers
+
+
+def _long_enough(text: str) -> bool:
+    """detect()'s length test, stopping as soon as MIN_LETTERS letters are seen."""
+    letters = 0
+    for match in WORD_RE.finditer(text):
+        word = match.group()
+        if not word.isdigit():
+            letters += len(word)
+            if letters >= MIN_LETTERS:
+                return True
+    return False
 
 
 @cache
@@ -93,8 +104,8 @@ class _BatchWalker:
 
         self.np = np
         self.identifier = identifier
-        nextmove = identifier.tk_nextmove
-        self.nextmove = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}").astype(np.int32)
+        nextmove = identifier.tk_nextmove  # viewed, not copied (tens of MB)
+        self.nextmove = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}")
         self.rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
         self.output = np.asarray(identifier.tk_output, dtype=np.int64)
         self.features = identifier.nb_ptc.shape[0]
@@ -107,8 +118,10 @@ class _BatchWalker:
         depth[0], frontier, level = 0, np.array([0]), 0
         while len(frontier):
             level += 1
-            moves = self.rowbase[frontier][:, None] + np.arange(256)[None, :]
-            reached = np.unique(self.nextmove[moves.ravel()])
+            reached = np.unique(np.concatenate([  # in slices: bounded temporary memory
+                np.unique(self.nextmove[(self.rowbase[part][:, None] + np.arange(256)).ravel()])
+                for part in np.array_split(frontier, -(-len(frontier) // 1024))
+            ]))
             frontier = reached[depth[reached] < 0]
             depth[frontier] = level
         return int(depth.max())

@@ -42,7 +42,8 @@ def main() -> int:
     if problems:
         print(json.dumps({"skipped": "; ".join(problems)}))
     else:
-        print(json.dumps({"paths": paths}))
+        uses = TaggedArticle.objects.filter(tag=tag).count()
+        print(json.dumps({"paths": paths, "tag_uses": uses}))
     return 0
 
 

@@ -131,7 +131,8 @@ def run_pages(url: str, seconds: int, connections: int, out: Path) -> dict:
          "-w", "2", "--access-logfile", "-", "--log-level", "warning"],
         cwd=ROOT, env=django_env(url), stdout=subprocess.DEVNULL, stderr=log,
     )
-    results = {"server": "gunicorn, 2 sync workers, 127.0.0.1", "pages": {}}
+    results = {"server": "gunicorn, 2 sync workers, 127.0.0.1", "pages": {},
+               "tag_uses": targets.get("tag_uses"), "connections": connections}
     try:
         _wait_for_port(port)
         for name in PAGES:
@@ -152,7 +153,8 @@ def _load(url: str, seconds: int, connections: int) -> dict:
     subprocess.run([PY, str(BENCH / "load.py"), url, "1", "1"], capture_output=True, check=False)
     if wrk:
         done = subprocess.run([wrk, "-t", "1", "-c", str(connections), "-d", f"{seconds}s",
-                               "--latency", url], capture_output=True, text=True, check=True)
+                               "-s", str(BENCH / "wrk_report.lua"), url],
+                              capture_output=True, text=True, check=True)
         return _parse_wrk(done.stdout) | {"tool": "wrk"}
     done = subprocess.run([PY, str(BENCH / "load.py"), url, str(seconds), str(connections)],
                           capture_output=True, text=True, check=True)
@@ -160,27 +162,19 @@ def _load(url: str, seconds: int, connections: int) -> dict:
 
 
 def _parse_wrk(text: str) -> dict:
-    def ms(value: str) -> float:
-        units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-        for unit in ("us", "ms", "s"):
-            if value.endswith(unit):
-                return round(float(value[: -len(unit)]) * units[unit], 1)
-        return float(value)
-
     figures: dict = {}
     for line in text.splitlines():
-        parts = line.split()
         if line.startswith("Requests/sec:"):
-            figures["requests_per_second"] = round(float(parts[1]), 1)
-        elif parts[:1] == ["50%"]:
-            figures["p50_ms"] = ms(parts[1])
-        elif parts[:1] == ["99%"]:
-            figures["p99_ms"] = ms(parts[1])
-        elif "Non-2xx" in line:
-            figures["errors"] = int(parts[-1])
-    # wrk prints 50/75/90/99%: p95 is not among them, so we report p99 (an upper bound).
-    figures["p95_ms"] = figures.get("p99_ms")
-    figures["note"] = "wrk reports p99, shown as the p95 upper bound"
+            figures["requests_per_second"] = round(float(line.split()[1]), 1)
+        elif line.startswith("BENCH "):  # printed by bench/wrk_report.lua
+            values = dict(item.split("=") for item in line.split()[1:])
+            figures.update({
+                "p50_ms": round(int(values["p50_us"]) / 1000, 1),
+                "p95_ms": round(int(values["p95_us"]) / 1000, 1),
+                "max_ms": round(int(values["max_us"]) / 1000, 1),
+                "requests": int(values["requests"]),
+                "errors": int(values["errors"]),
+            })
     return figures
 
 
@@ -244,12 +238,19 @@ def main(argv: list[str]) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000", help="posts per run, comma-separated")
     parser.add_argument("--databases", default="sqlite,postgres")
-    parser.add_argument("--only", default="import,search,pages")
+    parser.add_argument("--only", default="import,search,pages",
+                        help="parts to report; every run imports into a fresh database anyway")
     parser.add_argument("--repeat", type=int, default=10, help="timed runs of each query")
     parser.add_argument("--page-seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=4, help="concurrent page requests")
     parser.add_argument("--out", default=str(BENCH / "out"))
+    parser.add_argument("--report", nargs="+", metavar="RESULTS_JSON",
+                        help="print the tables of earlier results files and stop")
     args = parser.parse_args(argv)
+    if args.report:
+        runs = [run for name in args.report for run in json.loads(Path(name).read_text())["runs"]]
+        print_tables({"runs": runs})
+        return 0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     only = set(args.only.split(","))
@@ -272,12 +273,14 @@ def main(argv: list[str]) -> int:
                 print(f"== {kind}: importing {size:,} posts", flush=True)
                 run["import"] = run_import(url, files, size)
                 print(json.dumps(run["import"]), flush=True)
+                result_file.write_text(json.dumps(results, indent=1, ensure_ascii=False))
                 if "import" not in only:
                     del run["import"]
                 if "search" in only:
                     print(f"== {kind}: search", flush=True)
                     run["search"] = run_child("search.py", url, str(queries), str(args.repeat))
                     print(json.dumps(run["search"]["classes"]), flush=True)
+                    result_file.write_text(json.dumps(results, indent=1, ensure_ascii=False))
                 if "pages" in only:
                     print(f"== {kind}: pages", flush=True)
                     run["pages"] = run_pages(url, args.page_seconds, args.connections, out)

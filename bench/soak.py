@@ -54,7 +54,7 @@ def request_mix(url: str, queries: dict) -> list[str]:
     paths += [targets["paths"]["tag"], targets["paths"]["article"],
               targets["paths"]["tag"] + "?page=2", targets["paths"]["tag"] + "feed/"]
     rng = random.Random(7)
-    for name, items in sorted(queries.items()):
+    for _name, items in sorted(queries.items()):
         for query in items:
             paths.append(f"/search/?q={quote(query)}")
             paths.append(f"/api/search/?q={quote(query)}&page={rng.randint(1, 2)}")

@@ -72,6 +72,8 @@ def phrase_sql(query: Query) -> tuple[str, list] | None:
 
 
 class PostgresBackend(SearchBackend):
+    DRIVE_BY_RAREST_TAG = False  # the planner picks the plan well once it sees hashtag ids
+
     def upsert(self, documents: list[IndexDocument]) -> None:
         if not documents:
             return
@@ -105,18 +107,20 @@ class PostgresBackend(SearchBackend):
 
     def candidates(self, query, *, language, limit, count_limit) -> Candidates:
         tsquery, tsquery_params = tsquery_sql(query)
-        where, filter_params = filter_sql(query, "d.article_id", language)
+        where, filter_params = filter_sql(query, "d.article_id", language, self.tag_ids(query))
         matches = f"FROM {TABLE} d WHERE d.document @@ {tsquery} AND {where}"
         params = [*tsquery_params, *filter_params]
         phrase = phrase_sql(query)
-        phrase_column, phrase_params = (f"d.document @@ {phrase[0]}", phrase[1]) if phrase else (
+        phrase_column, phrase_params = (f"c.document @@ {phrase[0]}", phrase[1]) if phrase else (
             "false", [])
         with self.connection.cursor() as cursor:
-            # Newest matches first, then rank just those: ts_rank never runs on every hit.
+            # Newest matches first, then rank just those: ts_rank never runs on every hit. The
+            # subquery hands its documents out (no join back to the table, which the planner
+            # did as a hash join over a sequential scan of the whole index table).
             cursor.execute(
-                f"SELECT c.article_id, ts_rank_cd(%s, d.document, {tsquery}), {phrase_column} "
-                f"FROM (SELECT d.article_id {matches} ORDER BY d.article_id DESC LIMIT %s) c "
-                f"JOIN {TABLE} d ON d.article_id = c.article_id ORDER BY c.article_id DESC",
+                f"SELECT c.article_id, ts_rank_cd(%s, c.document, {tsquery}), {phrase_column} "
+                f"FROM (SELECT d.article_id, d.document {matches} ORDER BY d.article_id DESC "
+                "LIMIT %s) c ORDER BY c.article_id DESC",
                 [RANK_WEIGHTS, *tsquery_params, *phrase_params, *params, limit],
             )
             rows = cursor.fetchall()

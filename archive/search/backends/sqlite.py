@@ -115,10 +115,14 @@ class SQLiteBackend(SearchBackend):
                 return Candidates([], 0, False)
             floor = ids[-1]
             # Rank only the candidates: the rowid range keeps bm25 off every older match.
+            # bm25 counts, for each phrase of the expression, every row holding it (its IDF):
+            # excluded words score nothing yet cost a pass over all their rows, and the filters
+            # change no score; so rank with the required words alone (same scores, and only
+            # the candidates' scores are used).
             cursor.execute(
                 f"SELECT rowid, bm25({TABLE}, {WEIGHT_TITLE}, {WEIGHT_TAGS}, {WEIGHT_COMMENTARY}, "
-                f"{WEIGHT_BODY}) {matches} AND rowid >= %s",
-                [expression, *params, floor],
+                f"{WEIGHT_BODY}) FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid >= %s",
+                [required_expression(query), floor],
             )
             scores = dict(cursor.fetchall())
             phrase = phrase_expression(query)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from archive.models import Article, Hashtag
 from archive.pagination import page_number, paginate
-from archive.queries import articles_with_tag, attach_tags
+from archive.queries import article_count, articles_with_tag, attach_tags
 from archive.search import search
 from archive.text import hashtag_key
 
@@ -58,7 +58,7 @@ def article_full(article: Article) -> dict:
 @require_GET
 def articles(request: HttpRequest) -> JsonResponse:
     queryset = Article.objects.order_by("-created", "id")
-    count = None
+    count = article_count()
     tag_name = request.GET.get("tag", "").strip().lstrip("#")
     if tag_name:
         tag = Hashtag.objects.filter(key=hashtag_key(tag_name)).first() or \

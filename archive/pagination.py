@@ -11,19 +11,20 @@ class Page:
     items: list
     number: int
     per_page: int
-    count: int
+    count: int | None  # None when not counted (lists that only need "newer/older")
+    more: bool = False
 
     @property
     def has_next(self) -> bool:
-        return self.number * self.per_page < self.count
+        return self.more
 
     @property
     def has_previous(self) -> bool:
         return self.number > 1
 
     @property
-    def num_pages(self) -> int:
-        return max(1, -(-self.count // self.per_page))
+    def num_pages(self) -> int | None:
+        return None if self.count is None else max(1, -(-self.count // self.per_page))
 
     @property
     def next_number(self) -> int:
@@ -45,14 +46,19 @@ def page_number(request, name: str = "page") -> int:
     return number
 
 
-def paginate(queryset, number: int, per_page: int, count: int | None = None) -> Page:
-    """One page of a queryset; pass `count` when it is known, to spare a COUNT(*)."""
-    if count is None:
+def paginate(queryset, number: int, per_page: int, count: int | None = None, *,
+             counted: bool = True) -> Page:
+    """One page of a queryset. Pass `count` when it is known, or counted=False when the page
+    needs no total: either spares a COUNT(*) over a large table."""
+    if count is None and counted:
         count = queryset.count()
     start = (number - 1) * per_page
-    if number > 1 and start >= count:
+    items = list(queryset[start : start + per_page + 1])  # one more tells whether a next page exists
+    more = len(items) > per_page
+    items = items[:per_page]
+    if number > 1 and not items:
         raise Http404("No such page")
-    return Page(list(queryset[start : start + per_page]), number, per_page, count)
+    return Page(items, number, per_page, count, more)
 
 
 def page_url(request, number: int, name: str = "page") -> str:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
 
 from archive.models import Article, Hashtag, TaggedArticle
 
 RELATED_SAMPLE = 2000  # related hashtags are counted over the tag's newest articles
+RELATED_CACHE_SECONDS = 600
+RARE_TAG_USES = 5000
+COUNT_CACHE_SECONDS = 60
+ARTICLE_COUNT_KEY = "archive:article-count"
 
 
 def attach_tags(articles: list[Article]) -> list[Article]:
@@ -38,13 +43,41 @@ def attach_comment_counts(articles: list[Article]) -> list[Article]:
 
 
 def articles_with_tag(tag: Hashtag):
-    return Article.objects.filter(
-        Exists(TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag=tag))
-    )
+    """Articles with this hashtag, for newest-first pages.
+
+    A popular hashtag is found by walking the newest articles (a match comes every few rows);
+    a rare one from its own uses, so a page never walks a whole large archive.
+    """
+    uses = TaggedArticle.objects.filter(tag=tag)
+    if tag.usage_count <= RARE_TAG_USES:
+        return Article.objects.filter(pk__in=list(uses.values_list("content_object_id", flat=True)))
+    return Article.objects.filter(Exists(uses.filter(content_object=OuterRef("pk"))))
+
+
+def article_count() -> int:
+    """The number of articles, recounted at most once a minute (COUNT(*) is slow on big tables)."""
+    return cache.get_or_set(ARTICLE_COUNT_KEY, Article.objects.count, COUNT_CACHE_SECONDS)
+
+
+def forget_article_count() -> None:
+    cache.delete(ARTICLE_COUNT_KEY)
 
 
 def related_hashtags(tag: Hashtag, limit: int = 12) -> list[tuple[Hashtag, int]]:
-    """Hashtags that appear most often with this one (over its newest articles)."""
+    """Hashtags that appear most often with this one (over its newest articles).
+
+    Cached for a while per hashtag and use count: it reads thousands of rows.
+    """
+    key = f"archive:related:{tag.pk}:{tag.usage_count}:{limit}"
+    found = cache.get(key)
+    if found is None:
+        found = _related_hashtag_counts(tag, limit)
+        cache.set(key, found, RELATED_CACHE_SECONDS)
+    tags = Hashtag.objects.in_bulk([pk for pk, _ in found])
+    return [(tags[pk], n) for pk, n in found if pk in tags]
+
+
+def _related_hashtag_counts(tag: Hashtag, limit: int) -> list[tuple[int, int]]:
     recent = articles_with_tag(tag).order_by("-created", "-id").values("pk")[:RELATED_SAMPLE]
     rows = (
         TaggedArticle.objects.filter(content_object__in=recent)
@@ -53,9 +86,7 @@ def related_hashtags(tag: Hashtag, limit: int = 12) -> list[tuple[Hashtag, int]]
         .annotate(n=Count("id"))
         .order_by("-n", "tag")[:limit]
     )
-    counts = {row["tag"]: row["n"] for row in rows}
-    tags = Hashtag.objects.in_bulk(list(counts))
-    return [(tags[pk], n) for pk, n in counts.items() if pk in tags]
+    return [(row["tag"], row["n"]) for row in rows]
 
 
 def prefixed_hashtags(tag: Hashtag, limit: int = 20) -> list[Hashtag]:

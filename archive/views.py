@@ -39,7 +39,7 @@ def _cards(articles: list[Article]) -> list[Article]:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     page = paginate(Article.objects.order_by("-created", "id"), page_number(request),
-                    settings.ARCHIVE_PAGE_SIZE)
+                    settings.ARCHIVE_PAGE_SIZE, counted=False)
     _cards(page.items)
     return render(request, "archive/home.html", {"page": page, "top_tags": top_hashtags(30)})
 

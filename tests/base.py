@@ -50,6 +50,12 @@ class BaseTestCase(TestCase):
 
     dumps: tuple[Path, ...] = ()
 
+    def setUp(self):
+        super().setUp()
+        from django.core.cache import cache
+
+        cache.clear()  # cached counts and related hashtags belong to one test's data
+
     @classmethod
     def setUpTestData(cls):
         make_users(cls)

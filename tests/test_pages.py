@@ -69,6 +69,18 @@ class ReadingPagesTests(BaseTestCase):
         self.assertContains(response, "#Chine")
         self.assertContains(response, "/tags/cr%C3%A9dit_social/feed/")
 
+    def test_rare_and_popular_hashtags_list_the_same_articles(self):
+        from unittest import mock
+
+        from archive import queries
+
+        tag = Hashtag.objects.get(key="surveillance")
+        rare = list(queries.articles_with_tag(tag).order_by("-created", "id"))
+        with mock.patch.object(queries, "RARE_TAG_USES", 0):
+            popular = list(queries.articles_with_tag(tag).order_by("-created", "id"))
+        self.assertEqual(rare, popular)
+        self.assertEqual(len(rare), tag.usage_count)
+
     def test_tag_page_finds_other_spellings(self):
         response = self.client.get("/tags/Crédit_Social/")
         self.assertEqual(response.status_code, 301)
@@ -109,6 +121,8 @@ class ReadingPagesTests(BaseTestCase):
             return len(queries)
 
         urls = ["/", "/tags/chine/", "/search/?q=china", "/api/articles/", "/feed/"]
+        for url in urls:  # warm the caches (article count, related hashtags)
+            count(url)
         before = {url: count(url) for url in urls}
         # Grow the archive: more articles, tags and comments on the same pages.
         source = Article.objects.get(title__startswith="China blacklists")
@@ -126,6 +140,11 @@ class ReadingPagesTests(BaseTestCase):
 
         refresh_hashtags([t.pk for t in tags])
         index_articles(Article.objects.values_list("pk", flat=True))
+        from django.core.cache import cache
+
+        cache.clear()
+        for url in urls:
+            count(url)
         after = {url: count(url) for url in urls}
         self.assertEqual(before, after)
 

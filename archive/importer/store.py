@@ -17,6 +17,7 @@ from archive.importer.decode import TextSource, open_dump
 from archive.importer.errors import DumpError
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
 from archive.language import detect_many, detect_paragraphs
+from archive.queries import forget_article_count
 from archive.text import HASHTAG_MAX, fold, hashtag_key
 
 BATCH_SIZE = 500
@@ -123,6 +124,7 @@ def import_file(
 
         refresh_hashtags(result.tags, usage_deltas=writer.usage_deltas,
                          names_for=writer.new_spellings)
+    forget_article_count()
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
     return result

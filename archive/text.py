@@ -24,6 +24,8 @@ HASHTAG_MAX = 100
 
 def fold(text: str) -> str:
     """Lower-case and strip accents: "Überwachung" -> "uberwachung", "Œuvre" -> "oeuvre"."""
+    if text.isascii():  # most words: nothing to decompose (and casefold is lower for ASCII)
+        return text.lower()
     text = text.casefold().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

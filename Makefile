@@ -50,7 +50,7 @@ test-postgres: init
 
 lint: init
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check . || true
+	$(VENV)/bin/ruff format --check .
 
 bench: init
 	$(PY) bench/run.py $(BENCH_ARGS)

@@ -22,7 +22,7 @@ def _json_body(request: HttpRequest) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise NoteError("The request body is not valid JSON.") from None
     if not isinstance(data, dict):
-        raise NoteError("Send a JSON object, e.g. {\"text\": \"…\", \"quote\": \"…\"}.")
+        raise NoteError('Send a JSON object, e.g. {"text": "…", "quote": "…"}.')
     for field in ("text", "quote"):
         if field in data and data[field] is not None and not isinstance(data[field], str):
             raise NoteError(f"“{field}” must be a string.")

@@ -21,8 +21,9 @@ class TokenAuthenticationMiddleware:
             key = header.removeprefix("Token ").strip()
             token = ApiToken.objects.select_related("user").filter(key=key).first() if key else None
             if token is None or not token.user.is_active:
-                return JsonResponse({"detail": "Invalid token."}, status=401,
-                                    headers={"WWW-Authenticate": "Token"})
+                return JsonResponse(
+                    {"detail": "Invalid token."}, status=401, headers={"WWW-Authenticate": "Token"}
+                )
             request.user = token.user
             request._dont_enforce_csrf_checks = True
             if token.last_used is None or (timezone.now() - token.last_used).total_seconds() > 300:

@@ -36,8 +36,11 @@ def api_curator_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return JsonResponse({"detail": "Authentication required (session or Token)."},
-                                status=401, headers={"WWW-Authenticate": "Token"})
+            return JsonResponse(
+                {"detail": "Authentication required (session or Token)."},
+                status=401,
+                headers={"WWW-Authenticate": "Token"},
+            )
         if not is_curator(request.user):
             return JsonResponse({"detail": "Only curators may do this."}, status=403)
         return view(request, *args, **kwargs)

@@ -33,7 +33,10 @@ class Commentary(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="commentary")
     text = models.TextField()
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="commentary",
     )
     author_name = models.CharField(max_length=200, blank=True)
@@ -92,8 +95,9 @@ class ApiToken(models.Model):
     """A token for the write API (`Authorization: Token …`); managed in the admin."""
 
     key = models.CharField(max_length=64, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True)

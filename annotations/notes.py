@@ -27,7 +27,9 @@ def sync_note_hashtags(note: Commentary) -> None:
     for name in find_hashtags(note.text):
         if hashtag_fits(name):
             spellings.setdefault(hashtag_key(name), name)
-    before = set(TaggedCommentary.objects.filter(content_object=note).values_list("tag_id", flat=True))
+    before = set(
+        TaggedCommentary.objects.filter(content_object=note).values_list("tag_id", flat=True)
+    )
     TaggedCommentary.objects.filter(content_object=note).delete()
     tags = get_or_create_hashtags(spellings.values()) if spellings else {}
     TaggedCommentary.objects.bulk_create(
@@ -41,8 +43,10 @@ def _clean(text: str | None) -> str:
     if not text:
         raise NoteError(_("The note is empty."))
     if len(text) > MAX_NOTE_CHARS:
-        raise NoteError(_("The note is too long (at most %(limit)s characters).")
-                        % {"limit": number_format(MAX_NOTE_CHARS, force_grouping=True)})
+        raise NoteError(
+            _("The note is too long (at most %(limit)s characters).")
+            % {"limit": number_format(MAX_NOTE_CHARS, force_grouping=True)}
+        )
     return text
 
 
@@ -60,19 +64,32 @@ def _anchor(note: Commentary, article: Article, quote: str | None, hint: int | N
 
 
 @transaction.atomic
-def create_note(article: Article, author, text: str, quote: str | None = None,
-                hint: int | None = None) -> Commentary:
+def create_note(
+    article: Article, author, text: str, quote: str | None = None, hint: int | None = None
+) -> Commentary:
     now = timezone.now()
-    note = Commentary(article=article, author=author, text=_clean(text),
-                      origin=Commentary.Origin.NOTE, created=now, updated=now)
+    note = Commentary(
+        article=article,
+        author=author,
+        text=_clean(text),
+        origin=Commentary.Origin.NOTE,
+        created=now,
+        updated=now,
+    )
     _anchor(note, article, quote, hint)
     note.save_and_index()
     return note
 
 
 @transaction.atomic
-def update_note(note: Commentary, text: str | None = None, quote: str | None = None,
-                hint: int | None = None, *, change_quote: bool = False) -> Commentary:
+def update_note(
+    note: Commentary,
+    text: str | None = None,
+    quote: str | None = None,
+    hint: int | None = None,
+    *,
+    change_quote: bool = False,
+) -> Commentary:
     if text is not None:
         note.text = _clean(text)
     if change_quote:

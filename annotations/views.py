@@ -35,42 +35,60 @@ def _get_note_for_editor(request: HttpRequest, pk: int) -> Commentary:
 @require_http_methods(["GET", "POST"])
 def note_create(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
-    values = {"text": request.POST.get("text", ""),
-              "quote": request.POST.get("quote", request.GET.get("quote", "")),
-              "quote_start": request.POST.get("quote_start", "")}
+    values = {
+        "text": request.POST.get("text", ""),
+        "quote": request.POST.get("quote", request.GET.get("quote", "")),
+        "quote_start": request.POST.get("quote_start", ""),
+    }
     error = None
     if request.method == "POST":
         try:
-            note = create_note(article, request.user, values["text"], values["quote"],
-                               _hint(values["quote_start"]))
+            note = create_note(
+                article, request.user, values["text"], values["quote"], _hint(values["quote_start"])
+            )
         except NoteError as exc:
             error = str(exc)
         else:
             messages.success(request, _("Your note is saved."))
             return redirect(f"{article.get_absolute_url()}#note-{note.pk}")
-    return render(request, "annotations/note_form.html",
-                  {"article": article, "values": values, "error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "annotations/note_form.html",
+        {"article": article, "values": values, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @curator_required
 @require_http_methods(["GET", "POST"])
 def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     note = _get_note_for_editor(request, pk)
-    values = {"text": request.POST.get("text", note.text),
-              "quote": request.POST.get("quote", note.quote_exact), "quote_start": ""}
+    values = {
+        "text": request.POST.get("text", note.text),
+        "quote": request.POST.get("quote", note.quote_exact),
+        "quote_start": "",
+    }
     error = None
     if request.method == "POST":
         try:
-            update_note(note, values["text"], values["quote"], _hint(request.POST.get("quote_start")),
-                        change_quote=values["quote"].strip() != note.quote_exact.strip())
+            update_note(
+                note,
+                values["text"],
+                values["quote"],
+                _hint(request.POST.get("quote_start")),
+                change_quote=values["quote"].strip() != note.quote_exact.strip(),
+            )
         except NoteError as exc:
             error = str(exc)
         else:
             messages.success(request, _("Your note is saved."))
             return redirect(f"{note.article.get_absolute_url()}#note-{note.pk}")
-    return render(request, "annotations/note_form.html",
-                  {"article": note.article, "note": note, "values": values, "error": error},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "annotations/note_form.html",
+        {"article": note.article, "note": note, "values": values, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @curator_required
@@ -92,8 +110,13 @@ def parse_hashtag_field(raw: str) -> list[str]:
     names = []
     for part in raw.replace(",", " ").split():
         name = part.strip().lstrip("#").rstrip("-")
-        if name and hashtag_fits(name) and WORD_RE.fullmatch(name.replace("-", "_")) \
-                and not name[0].isdigit() and not name.startswith("_"):
+        if (
+            name
+            and hashtag_fits(name)
+            and WORD_RE.fullmatch(name.replace("-", "_"))
+            and not name[0].isdigit()
+            and not name.startswith("_")
+        ):
             names.append(name)
     return names
 
@@ -113,12 +136,15 @@ def hashtag_rename(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Hashtag, slug=slug)
     names = parse_hashtag_field(request.POST.get("name", ""))
     if len(names) != 1:
-        messages.error(request, _("Give one hashtag: letters, digits, _ or -, starting with a letter."))
+        messages.error(
+            request, _("Give one hashtag: letters, digits, _ or -, starting with a letter.")
+        )
         return redirect(tag.get_absolute_url())
     result = tag.rename(names[0])
     if result.pk != tag.pk:
-        messages.success(request, _("#%(old)s is merged into #%(new)s.") % {"old": tag.name,
-                                                                           "new": result.name})
+        messages.success(
+            request, _("#%(old)s is merged into #%(new)s.") % {"old": tag.name, "new": result.name}
+        )
     else:
         messages.success(request, _("Renamed to #%(new)s.") % {"new": result.name})
     return redirect(result.get_absolute_url())

@@ -15,8 +15,14 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "site", "language", "created"]
     list_filter = ["language", ("hashtags", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "url"]
-    readonly_fields = ["external_key", "content_hash", "source_file", "source_line", "created",
-                       "updated"]
+    readonly_fields = [
+        "external_key",
+        "content_hash",
+        "source_file",
+        "source_line",
+        "created",
+        "updated",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "url", "language", "paragraphs", "links", "mentions"]}),
         ("Import provenance", {"fields": readonly_fields}),

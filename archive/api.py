@@ -19,8 +19,10 @@ def _page_links(request: HttpRequest, page) -> tuple[str | None, str | None]:
         params["page"] = str(number)
         return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
-    return (link(page.next_number) if page.has_next else None,
-            link(page.previous_number) if page.has_previous else None)
+    return (
+        link(page.next_number) if page.has_next else None,
+        link(page.previous_number) if page.has_previous else None,
+    )
 
 
 def article_summary(article: Article) -> dict:
@@ -47,11 +49,13 @@ def commentary_json(note) -> dict:
 
 def article_full(article: Article) -> dict:
     data = article_summary(article)
-    data.update({
-        "text": article.text,
-        "links": article.links,
-        "commentary": [commentary_json(n) for n in article.commentary.select_related("author")],
-    })
+    data.update(
+        {
+            "text": article.text,
+            "links": article.links,
+            "commentary": [commentary_json(n) for n in article.commentary.select_related("author")],
+        }
+    )
     return data
 
 
@@ -61,18 +65,24 @@ def articles(request: HttpRequest) -> JsonResponse:
     count = article_count()
     tag_name = request.GET.get("tag", "").strip().lstrip("#")
     if tag_name:
-        tag = Hashtag.objects.filter(key=hashtag_key(tag_name)).first() or \
-            Hashtag.objects.filter(slug=tag_name).first()
+        tag = (
+            Hashtag.objects.filter(key=hashtag_key(tag_name)).first()
+            or Hashtag.objects.filter(slug=tag_name).first()
+        )
         if tag is None:
             return JsonResponse({"count": 0, "next": None, "previous": None, "results": []})
         queryset, count = articles_with_tag(tag).order_by("-created", "id"), tag.usage_count
     page = paginate(queryset, page_number(request), settings.ARCHIVE_PAGE_SIZE, count=count)
     attach_tags(page.items)
     next_url, previous_url = _page_links(request, page)
-    return JsonResponse({
-        "count": page.count, "next": next_url, "previous": previous_url,
-        "results": [article_summary(a) for a in page.items],
-    })
+    return JsonResponse(
+        {
+            "count": page.count,
+            "next": next_url,
+            "previous": previous_url,
+            "results": [article_summary(a) for a in page.items],
+        }
+    )
 
 
 @require_GET
@@ -94,29 +104,34 @@ def tags(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def search_api(request: HttpRequest) -> JsonResponse:
-    results = search(request.GET.get("q", ""), page=page_number(request),
-                     language=request.GET.get("lang") or None)
+    results = search(
+        request.GET.get("q", ""),
+        page=page_number(request),
+        language=request.GET.get("lang") or None,
+    )
 
     def link(number: int) -> str:
         params = request.GET.copy()
         params["page"] = str(number)
         return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
-    return JsonResponse({
-        "count": results.total,
-        "count_is_lower_bound": results.total_is_capped,
-        "next": link(results.page + 1) if results.has_next else None,
-        "previous": link(results.page - 1) if results.has_previous else None,
-        "results": [
-            {
-                "id": hit.article.pk,
-                "title": hit.article.title,
-                "url": hit.article.url,
-                "language": hit.article.language,
-                "tags": [t.name for t in hit.article.tag_list],
-                "snippet": str(hit.snippet),
-                "score": hit.score,
-            }
-            for hit in results.hits
-        ],
-    })
+    return JsonResponse(
+        {
+            "count": results.total,
+            "count_is_lower_bound": results.total_is_capped,
+            "next": link(results.page + 1) if results.has_next else None,
+            "previous": link(results.page - 1) if results.has_previous else None,
+            "results": [
+                {
+                    "id": hit.article.pk,
+                    "title": hit.article.title,
+                    "url": hit.article.url,
+                    "language": hit.article.language,
+                    "tags": [t.name for t in hit.article.tag_list],
+                    "snippet": str(hit.snippet),
+                    "score": hit.score,
+                }
+                for hit in results.hits
+            ],
+        }
+    )

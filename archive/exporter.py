@@ -65,31 +65,62 @@ def _chunks(tag_id: int | None) -> Iterator[list[dict]]:
         articles = articles.filter(taggedarticle__tag_id=tag_id)
     last = 0
     while True:
-        rows = list(articles.filter(pk__gt=last).values(
-            "pk", "external_key", "title", "url", "paragraphs", "language", "links", "mentions",
-            "content_hash", "source_file", "source_line", "created", "updated",
-        )[:CHUNK])
+        rows = list(
+            articles.filter(pk__gt=last).values(
+                "pk",
+                "external_key",
+                "title",
+                "url",
+                "paragraphs",
+                "language",
+                "links",
+                "mentions",
+                "content_hash",
+                "source_file",
+                "source_line",
+                "created",
+                "updated",
+            )[:CHUNK]
+        )
         if not rows:
             return
         last = rows[-1]["pk"]
         ids = [row["pk"] for row in rows]
         tags: dict[int, list[str]] = defaultdict(list)
-        for article_id, spelling, name in TaggedArticle.objects.filter(
-            content_object_id__in=ids
-        ).order_by("pk").values_list("content_object_id", "spelling", "tag__name"):
+        for article_id, spelling, name in (
+            TaggedArticle.objects.filter(content_object_id__in=ids)
+            .order_by("pk")
+            .values_list("content_object_id", "spelling", "tag__name")
+        ):
             tags[article_id].append(spelling or name)
         notes: dict[int, list[dict]] = defaultdict(list)
-        note_rows = list(Commentary.objects.filter(article_id__in=ids).order_by(
-            "article_id", "origin", "position", "created", "pk"
-        ).values(
-            "pk", "article_id", "external_key", "origin", "text", "author__username",
-            "author_name", "quote_exact", "quote_prefix", "quote_suffix", "quote_start",
-            "position", "source_line", "created", "updated",
-        ))
+        note_rows = list(
+            Commentary.objects.filter(article_id__in=ids)
+            .order_by("article_id", "origin", "position", "created", "pk")
+            .values(
+                "pk",
+                "article_id",
+                "external_key",
+                "origin",
+                "text",
+                "author__username",
+                "author_name",
+                "quote_exact",
+                "quote_prefix",
+                "quote_suffix",
+                "quote_start",
+                "position",
+                "source_line",
+                "created",
+                "updated",
+            )
+        )
         note_tags: dict[int, list[str]] = defaultdict(list)
-        for note_id, spelling, name in TaggedCommentary.objects.filter(
-            content_object_id__in=[n["pk"] for n in note_rows]
-        ).order_by("pk").values_list("content_object_id", "spelling", "tag__name"):
+        for note_id, spelling, name in (
+            TaggedCommentary.objects.filter(content_object_id__in=[n["pk"] for n in note_rows])
+            .order_by("pk")
+            .values_list("content_object_id", "spelling", "tag__name")
+        ):
             note_tags[note_id].append(spelling or name)
         for note in note_rows:
             note["hashtags"] = note_tags[note["pk"]]
@@ -163,8 +194,12 @@ def _writable_hashtag(name: str) -> bool:
 
 
 def _write_json(out: TextIO, chunks: Iterator[list[dict]], tag: str | None) -> int:
-    header = {"format": JSON_FORMAT, "version": JSON_VERSION,
-              "exported": timezone.now().isoformat(), "hashtag": tag}
+    header = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "exported": timezone.now().isoformat(),
+        "hashtag": tag,
+    }
     head = json.dumps(header, ensure_ascii=False)
     out.write(head[:-1] + ', "articles": [\n')
     count = 0
@@ -208,7 +243,9 @@ def json_article(row: dict) -> dict:
                     "prefix": note["quote_prefix"],
                     "suffix": note["quote_suffix"],
                     "start": note["quote_start"],
-                } if note["quote_exact"] else None,
+                }
+                if note["quote_exact"]
+                else None,
                 "position": note["position"],
                 "source_line": note["source_line"],
                 "hashtags": note["hashtags"],

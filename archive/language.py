@@ -29,8 +29,9 @@ def detect(text: str) -> str:
     return _identifier().classify(text)[0]
 
 
-def detect_paragraphs(paragraphs: list[str], langs: list[str] | None = None
-                      ) -> tuple[list[str], str]:
+def detect_paragraphs(
+    paragraphs: list[str], langs: list[str] | None = None
+) -> tuple[list[str], str]:
     """Language of each paragraph and of the whole: the one covering the most characters.
 
     Paragraphs too short to tell take the article's language. `langs`, when given, are the
@@ -86,11 +87,13 @@ def _long_enough(text: str) -> bool:
 def _walker():
     try:
         walker = _BatchWalker(_identifier())
-        samples = ["Le système de crédit social chinois : miroir pour l’Occident, dit-il.",
-                   "Überwachung ist allgegenwärtig, und dennoch ist das System nicht das",
-                   "The final version of China’s national social credit system remains",
-                   "CODICI SALUTE E CREDITI SOCIALI. Cosa ci racconta la Cina del futuro",
-                   "Twitter, Facebook, Instagram, YouTube, TikTok, Telegram, WhatsApp 2024"]
+        samples = [
+            "Le système de crédit social chinois : miroir pour l’Occident, dit-il.",
+            "Überwachung ist allgegenwärtig, und dennoch ist das System nicht das",
+            "The final version of China’s national social credit system remains",
+            "CODICI SALUTE E CREDITI SOCIALI. Cosa ci racconta la Cina del futuro",
+            "Twitter, Facebook, Instagram, YouTube, TikTok, Telegram, WhatsApp 2024",
+        ]
         if walker.classify(samples) != [_identifier().classify(t)[0] for t in samples]:
             return None
         return walker
@@ -118,10 +121,16 @@ class _BatchWalker:
         depth[0], frontier, level = 0, np.array([0]), 0
         while len(frontier):
             level += 1
-            reached = np.unique(np.concatenate([  # in slices: bounded temporary memory
-                np.unique(self.nextmove[(self.rowbase[part][:, None] + np.arange(256)).ravel()])
-                for part in np.array_split(frontier, -(-len(frontier) // 1024))
-            ]))
+            reached = np.unique(
+                np.concatenate(
+                    [  # in slices: bounded temporary memory
+                        np.unique(
+                            self.nextmove[(self.rowbase[part][:, None] + np.arange(256)).ravel()]
+                        )
+                        for part in np.array_split(frontier, -(-len(frontier) // 1024))
+                    ]
+                )
+            )
             frontier = reached[depth[reached] < 0]
             depth[frontier] = level
         return int(depth.max())
@@ -142,8 +151,9 @@ class _BatchWalker:
         found = self.output[state]
         keep = found >= 0
         segment = np.repeat(np.arange(len(texts)), lengths)[keep]
-        keys, first, counts = np.unique(segment * self.features + found[keep],
-                                        return_index=True, return_counts=True)
+        keys, first, counts = np.unique(
+            segment * self.features + found[keep], return_index=True, return_counts=True
+        )
         owner = keys // self.features
         order = np.lexsort((first, owner))  # per text, features in first-seen order
         owner, feature, counts = owner[order], keys[order] % self.features, counts[order]
@@ -157,8 +167,9 @@ class _BatchWalker:
                 scores = np.full(len(ident.nb_classes), RAW_FLOOR, dtype=np.float32)
             else:
                 idx = feature[lo:hi].astype(np.intp)
-                scores = (np.log1p(counts[lo:hi].astype(np.float32)) @ ident.nb_ptc[idx]
-                          + ident.nb_pc)
+                scores = (
+                    np.log1p(counts[lo:hi].astype(np.float32)) @ ident.nb_ptc[idx] + ident.nb_pc
+                )
             for i, j in ident._alias_pairs:
                 scores[i] = max(scores[i], scores[j])
                 scores[j] = RAW_FLOOR

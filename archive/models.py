@@ -52,8 +52,9 @@ class Hashtag(TagBase):
             TaggedArticle.objects.filter(tag=self).values_list("content_object_id", flat=True)
         )
         already = set(
-            TaggedArticle.objects.filter(tag=target, content_object_id__in=article_ids)
-            .values_list("content_object_id", flat=True)
+            TaggedArticle.objects.filter(tag=target, content_object_id__in=article_ids).values_list(
+                "content_object_id", flat=True
+            )
         )
         TaggedArticle.objects.filter(tag=self, content_object_id__in=already).delete()
         TaggedArticle.objects.filter(tag=self).update(tag=target)
@@ -236,7 +237,9 @@ class Article(models.Model):
         TaggedArticle.objects.filter(content_object=self).exclude(
             tag__in=[tags[k] for k in wanted]
         ).delete()
-        have = set(TaggedArticle.objects.filter(content_object=self).values_list("tag_id", flat=True))
+        have = set(
+            TaggedArticle.objects.filter(content_object=self).values_list("tag_id", flat=True)
+        )
         TaggedArticle.objects.bulk_create(
             TaggedArticle(content_object=self, tag=tags[k], spelling=wanted[k])
             for k in wanted

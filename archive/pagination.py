@@ -46,14 +46,17 @@ def page_number(request, name: str = "page") -> int:
     return number
 
 
-def paginate(queryset, number: int, per_page: int, count: int | None = None, *,
-             counted: bool = True) -> Page:
+def paginate(
+    queryset, number: int, per_page: int, count: int | None = None, *, counted: bool = True
+) -> Page:
     """One page of a queryset. Pass `count` when it is known, or counted=False when the page
     needs no total: either spares a COUNT(*) over a large table."""
     if count is None and counted:
         count = queryset.count()
     start = (number - 1) * per_page
-    items = list(queryset[start : start + per_page + 1])  # one more tells whether a next page exists
+    items = list(
+        queryset[start : start + per_page + 1]
+    )  # one more tells whether a next page exists
     more = len(items) > per_page
     items = items[:per_page]
     if number > 1 and not items:

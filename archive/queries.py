@@ -19,9 +19,9 @@ ARTICLE_COUNT_KEY = "archive:article-count"
 def attach_tags(articles: list[Article]) -> list[Article]:
     """Give each article `tag_list` (hashtags by name) in one query."""
     by_article: dict[int, list[Hashtag]] = defaultdict(list)
-    items = TaggedArticle.objects.filter(content_object__in=[a.pk for a in articles]).select_related(
-        "tag"
-    )
+    items = TaggedArticle.objects.filter(
+        content_object__in=[a.pk for a in articles]
+    ).select_related("tag")
     for item in items:
         by_article[item.content_object_id].append(item.tag)
     for article in articles:

@@ -34,7 +34,8 @@ def hashtag_link(name: str, slugs: dict[str, str]) -> str:
     slug = slugs.get(hashtag_key(name))
     if not slug:
         return escape(f"#{name}")
-    return f'<a class="hashtag" href="{escape(reverse("tag_detail", args=[slug]))}">#{escape(name)}</a>'
+    href = escape(reverse("tag_detail", args=[slug]))
+    return f'<a class="hashtag" href="{href}">#{escape(name)}</a>'
 
 
 def render_inline(text: str, slugs: dict[str, str], matcher: Matcher | None = None) -> SafeString:
@@ -44,8 +45,10 @@ def render_inline(text: str, slugs: dict[str, str], matcher: Matcher | None = No
 
 def _span_html(span, slugs, matcher, first_id=None) -> str:
     if span.kind == "url":
-        return (f'<a href="{escape(span.value)}" rel="nofollow noopener ugc" class="ext">'
-                f"{escape(span.text)}</a>")
+        return (
+            f'<a href="{escape(span.value)}" rel="nofollow noopener ugc" class="ext">'
+            f"{escape(span.text)}</a>"
+        )
     if span.kind == "hashtag":
         return hashtag_link(span.value, slugs)
     if matcher:
@@ -90,15 +93,19 @@ def _render_text(text, slugs, anchors, matcher, first_anchor_seen, state) -> str
             note = next((a[2] for a in anchors if a[0] <= piece_start and piece_end <= a[1]), None)
             if span.kind == "text":
                 first_id = None
-                if matcher and state["first_match"] and matcher.marks(
-                    [m.group(0) for m in TOKEN_RE.finditer(piece)]
+                if (
+                    matcher
+                    and state["first_match"]
+                    and matcher.marks([m.group(0) for m in TOKEN_RE.finditer(piece)])
                 ):
                     first_id, state["first_match"] = state["first_match"], None
                 inner = highlight(piece, matcher, first_id) if matcher else escape(piece)
             else:
                 inner = _span_html(span, slugs, None)
-                if span.kind == "hashtag" and matcher and matcher.marks(
-                    [m.group(0) for m in TOKEN_RE.finditer(span.value)]
+                if (
+                    span.kind == "hashtag"
+                    and matcher
+                    and matcher.marks([m.group(0) for m in TOKEN_RE.finditer(span.value)])
                 ):
                     first_id, state["first_match"] = state["first_match"], None
                     attrs = f' id="{first_id}"' if first_id else ""
@@ -108,7 +115,10 @@ def _render_text(text, slugs, anchors, matcher, first_anchor_seen, state) -> str
                 if note not in first_anchor_seen:
                     first_anchor_seen.add(note)
                     attrs += f' id="passage-{note}"'
-                inner = f'<mark {attrs}><a href="#note-{note}">{inner}</a></mark>' if span.kind == "text" \
+                inner = (
+                    f'<mark {attrs}><a href="#note-{note}">{inner}</a></mark>'
+                    if span.kind == "text"
                     else f"<mark {attrs}>{inner}</mark>"
+                )
             out.append(inner)
     return "".join(out)

@@ -28,8 +28,15 @@ from archive.search.snippets import Matcher
 from archive.text import hashtag_key
 
 NOTES_ON_TAG_PAGE = 20
-LANGUAGE_NAMES = {"fr": "français", "de": "Deutsch", "en": "English", "it": "italiano",
-                  "es": "español", "pt": "português", "nl": "Nederlands"}
+LANGUAGE_NAMES = {
+    "fr": "français",
+    "de": "Deutsch",
+    "en": "English",
+    "it": "italiano",
+    "es": "español",
+    "pt": "português",
+    "nl": "Nederlands",
+}
 
 
 def _cards(articles: list[Article]) -> list[Article]:
@@ -38,8 +45,12 @@ def _cards(articles: list[Article]) -> list[Article]:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    page = paginate(Article.objects.order_by("-created", "id"), page_number(request),
-                    settings.ARCHIVE_PAGE_SIZE, counted=False)
+    page = paginate(
+        Article.objects.order_by("-created", "id"),
+        page_number(request),
+        settings.ARCHIVE_PAGE_SIZE,
+        counted=False,
+    )
     _cards(page.items)
     return render(request, "archive/home.html", {"page": page, "top_tags": top_hashtags(30)})
 
@@ -65,8 +76,10 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
     for note in notes:
         note.located = None
         if note.quote_exact:
-            note.located = locate(text, TextQuote(note.quote_exact, note.quote_prefix,
-                                                  note.quote_suffix, note.quote_start))
+            note.located = locate(
+                text,
+                TextQuote(note.quote_exact, note.quote_prefix, note.quote_suffix, note.quote_start),
+            )
             if note.located:
                 anchors.append(AnchorRange(note.located.start, note.located.end, note.pk))
         note.html = render_inline(note.text, slugs)
@@ -74,15 +87,19 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
     query = parse(request.GET.get("q", ""))
     matcher = Matcher(query) if query.has_text else None
     paragraphs = render_paragraphs(article.paragraphs, slugs, anchors, matcher)
-    return render(request, "archive/article_detail.html", {
-        "article": article,
-        "paragraphs": paragraphs,
-        "notes": notes,
-        "query": request.GET.get("q", ""),
-        "language_name": LANGUAGE_NAMES.get(article.language, article.language),
-        "curator": is_curator(request.user),
-        "tag_editor": can_edit_hashtags(request.user),
-    })
+    return render(
+        request,
+        "archive/article_detail.html",
+        {
+            "article": article,
+            "paragraphs": paragraphs,
+            "notes": notes,
+            "query": request.GET.get("q", ""),
+            "language_name": LANGUAGE_NAMES.get(article.language, article.language),
+            "curator": is_curator(request.user),
+            "tag_editor": can_edit_hashtags(request.user),
+        },
+    )
 
 
 @require_GET
@@ -93,7 +110,9 @@ def tag_list(request: HttpRequest) -> HttpResponse:
     if needle:
         from archive.text import fold
 
-        tags = tags.filter(Q(search_key__contains=fold(needle)) | Q(key__contains=needle.casefold()))
+        tags = tags.filter(
+            Q(search_key__contains=fold(needle)) | Q(key__contains=needle.casefold())
+        )
     page = paginate(tags, page_number(request), 300)
     cloud = top_hashtags(60)
     if cloud:
@@ -102,7 +121,9 @@ def tag_list(request: HttpRequest) -> HttpResponse:
             weight = (math.log(tag.usage_count + 1) - bottom) / ((top - bottom) or 1)
             tag.cloud_size = 1 + round(weight * 4)
         cloud.sort(key=lambda t: (t.search_key, t.key))
-    return render(request, "archive/tag_list.html", {"page": page, "cloud": cloud, "needle": needle})
+    return render(
+        request, "archive/tag_list.html", {"page": page, "cloud": cloud, "needle": needle}
+    )
 
 
 def _get_tag(slug: str) -> Hashtag:
@@ -118,20 +139,26 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if tag.slug != slug:
         return HttpResponsePermanentRedirect(tag.get_absolute_url())
     articles = articles_with_tag(tag).order_by("-created", "id")
-    page = paginate(articles, page_number(request), settings.ARCHIVE_PAGE_SIZE,
-                    count=tag.usage_count)
+    page = paginate(
+        articles, page_number(request), settings.ARCHIVE_PAGE_SIZE, count=tag.usage_count
+    )
     _cards(page.items)
-    return render(request, "archive/tag_detail.html", {
-        "tag": tag,
-        "page": page,
-        "related": related_hashtags(tag),
-        "notes": list(
-            Commentary.objects.filter(hashtags=tag).select_related("article", "author")
-            .order_by("-created", "-id")[:NOTES_ON_TAG_PAGE]
-        ),
-        "prefixed": prefixed_hashtags(tag),
-        "tag_editor": can_edit_hashtags(request.user),
-    })
+    return render(
+        request,
+        "archive/tag_detail.html",
+        {
+            "tag": tag,
+            "page": page,
+            "related": related_hashtags(tag),
+            "notes": list(
+                Commentary.objects.filter(hashtags=tag)
+                .select_related("article", "author")
+                .order_by("-created", "-id")[:NOTES_ON_TAG_PAGE]
+            ),
+            "prefixed": prefixed_hashtags(tag),
+            "tag_editor": can_edit_hashtags(request.user),
+        },
+    )
 
 
 @require_GET
@@ -146,15 +173,21 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if results.page > 1 and not results.hits and results.total:
         raise Http404("No such page")
     attach_comment_counts([h.article for h in results.hits])
-    return render(request, "archive/search.html", {
-        "raw": raw,
-        "tag": tag,
-        "searched": query.strip(),
-        "results": results,
-        "language": language,
-        "languages": sorted(LANGUAGE_NAMES.items()),
-        "suggestions": _suggestions(query, results) if query.strip() and not results.hits else [],
-    })
+    return render(
+        request,
+        "archive/search.html",
+        {
+            "raw": raw,
+            "tag": tag,
+            "searched": query.strip(),
+            "results": results,
+            "language": language,
+            "languages": sorted(LANGUAGE_NAMES.items()),
+            "suggestions": _suggestions(query, results)
+            if query.strip() and not results.hits
+            else [],
+        },
+    )
 
 
 def _suggestions(raw: str, results) -> list[tuple[str, str]]:

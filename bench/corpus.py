@@ -29,62 +29,94 @@ NAMES = 30_000  # rare proper names, shared by all languages
 TAGS = 5_000
 
 # Words shared by every language: they end up in most posts (the "very common word" class).
-SHARED = ["surveillance", "internet", "police", "europe", "data", "social", "contrôle", "media",
-          "article", "information", "crise", "climat", "gaza", "ukraine", "macron", "covid"]
+SHARED = [
+    "surveillance",
+    "internet",
+    "police",
+    "europe",
+    "data",
+    "social",
+    "contrôle",
+    "media",
+    "article",
+    "information",
+    "crise",
+    "climat",
+    "gaza",
+    "ukraine",
+    "macron",
+    "covid",
+]
 HEADS = {
     "fr": "de la le et les des en un une du pour que qui dans est sur pas par au plus ce il sont "
-          "avec se ne ou mais comme son sa leurs été aussi cette être fait entre tout sans après "
-          "politique gouvernement état pays travail santé droit loi ville monde guerre police "
-          "société histoire économie président réforme ministre public femmes enfants logement "
-          "école université justice prison frontière migrants réfugiés syndicat grève salaires "
-          "énergie nucléaire agriculture eau forêt pollution données numérique réseaux presse "
-          "liberté démocratie élection parlement violence manifestation répression écologie "
-          "capitalisme banque dette impôts retraite hôpital médecins vaccin épidémie mémoire",
+    "avec se ne ou mais comme son sa leurs été aussi cette être fait entre tout sans après "
+    "politique gouvernement état pays travail santé droit loi ville monde guerre police "
+    "société histoire économie président réforme ministre public femmes enfants logement "
+    "école université justice prison frontière migrants réfugiés syndicat grève salaires "
+    "énergie nucléaire agriculture eau forêt pollution données numérique réseaux presse "
+    "liberté démocratie élection parlement violence manifestation répression écologie "
+    "capitalisme banque dette impôts retraite hôpital médecins vaccin épidémie mémoire",
     "de": "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch "
-          "es an werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über "
-          "Regierung Politik Gesellschaft Arbeit Überwachung Wirtschaft Staat Recht Gesetz Stadt "
-          "Krieg Geschichte Zeitung Polizei Bürger Freiheit Demokratie Wahl Grenze Flüchtlinge "
-          "Gewerkschaft Streik Löhne Energie Atomkraft Landwirtschaft Wasser Wald Umwelt Daten "
-          "Netz Presse Gewalt Demonstration Unterdrückung Kapitalismus Bank Schulden Steuern "
-          "Rente Krankenhaus Ärzte Impfung Seuche Erinnerung Schule Universität Gericht",
+    "es an werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über "
+    "Regierung Politik Gesellschaft Arbeit Überwachung Wirtschaft Staat Recht Gesetz Stadt "
+    "Krieg Geschichte Zeitung Polizei Bürger Freiheit Demokratie Wahl Grenze Flüchtlinge "
+    "Gewerkschaft Streik Löhne Energie Atomkraft Landwirtschaft Wasser Wald Umwelt Daten "
+    "Netz Presse Gewalt Demonstration Unterdrückung Kapitalismus Bank Schulden Steuern "
+    "Rente Krankenhaus Ärzte Impfung Seuche Erinnerung Schule Universität Gericht",
     "en": "the of and to in a is that for it as was with be by on not he this are or his from at "
-          "which but have an they you were their one all we can her has there been if more when "
-          "government politics society work economy state law city world war history police "
-          "people freedom democracy election border refugees union strike wages energy nuclear "
-          "farming water forest pollution digital networks press violence protest repression "
-          "capitalism bank debt taxes pension hospital doctors vaccine epidemic memory school "
-          "university justice prison company workers platform technology research report",
+    "which but have an they you were their one all we can her has there been if more when "
+    "government politics society work economy state law city world war history police "
+    "people freedom democracy election border refugees union strike wages energy nuclear "
+    "farming water forest pollution digital networks press violence protest repression "
+    "capitalism bank debt taxes pension hospital doctors vaccine epidemic memory school "
+    "university justice prison company workers platform technology research report",
     "it": "di e il la che in per un del non una le è a con della si i da al sono dei anche come "
-          "più nel ma ha delle alla gli lo sul se questo tra essere dopo senza governo politica "
-          "società lavoro economia stato legge città mondo guerra storia polizia libertà "
-          "democrazia elezioni confine rifugiati sindacato sciopero salari energia nucleare "
-          "agricoltura acqua foresta inquinamento dati rete stampa violenza manifestazione "
-          "repressione capitalismo banca debito tasse pensione ospedale medici vaccino memoria",
+    "più nel ma ha delle alla gli lo sul se questo tra essere dopo senza governo politica "
+    "società lavoro economia stato legge città mondo guerra storia polizia libertà "
+    "democrazia elezioni confine rifugiati sindacato sciopero salari energia nucleare "
+    "agricoltura acqua foresta inquinamento dati rete stampa violenza manifestazione "
+    "repressione capitalismo banca debito tasse pensione ospedale medici vaccino memoria",
 }
 LANG_WEIGHTS = {"fr": 45, "en": 25, "de": 20, "it": 10}
 SYLLABLES = {
     "fr": "ba be bi bon cha che cou dé dou fa fé gne jou la lé lou ma mé mon na né oi pa pé "
-          "pou qui ra ré rou sa sé son ta té tou va vé vou eau ette ier ion".split(),
+    "pou qui ra ré rou sa sé son ta té tou va vé vou eau ette ier ion".split(),
     "de": "ba be ber bur da de del dorf en er fa feld ge gen hal hau ka kei la lei ma mei na "
-          "nei rau schaft sche stein ta ter ung ver wa we wei zu".split(),
+    "nei rau schaft sche stein ta ter ung ver wa we wei zu".split(),
     "en": "ba be bo ca co da de di er fa fo ga ing ive la le ly ma me mo na ne no ous pa pe "
-          "ra re ro sa se so ta te tion to va ve wa".split(),
+    "ra re ro sa se so ta te tion to va ve wa".split(),
     "it": "ba be bi ca ce ci co da de di fa fe ga gi la le li lo ma me mi na ne no pa pe "
-          "ra re ri sa se si ta te ti to va ve zio".split(),
+    "ra re ri sa se si ta te ti to va ve zio".split(),
 }
-NAME_SYLLABLES = ("ka ri lo ven dra mus tel bor quin ya zé hal nor fik sto ael gur mi an vik "
-                  "dor pel sa tor ul bra che").split()
-SITES = ["www.lemonde.fr", "www.mediapart.fr", "www.theguardian.com", "www.spiegel.de",
-         "www.ilmanifesto.it", "www.liberation.fr", "taz.de", "www.nytimes.com", "blog.example.org",
-         "www.lesoir.be", "www.repubblica.it", "www.zeit.de", "theintercept.com", "reporterre.net"]
+NAME_SYLLABLES = (
+    "ka ri lo ven dra mus tel bor quin ya zé hal nor fik sto ael gur mi an vik "
+    "dor pel sa tor ul bra che"
+).split()
+SITES = [
+    "www.lemonde.fr",
+    "www.mediapart.fr",
+    "www.theguardian.com",
+    "www.spiegel.de",
+    "www.ilmanifesto.it",
+    "www.liberation.fr",
+    "taz.de",
+    "www.nytimes.com",
+    "blog.example.org",
+    "www.lesoir.be",
+    "www.repubblica.it",
+    "www.zeit.de",
+    "theintercept.com",
+    "reporterre.net",
+]
 
 
 def _zipf_cum(n: int, s: float = 1.0) -> list[float]:
     return list(itertools.accumulate(1.0 / (r + 1) ** s for r in range(n)))
 
 
-def _invent(rng: random.Random, syllables: list[str], count: int, taken: set[str],
-            lo: int = 2, hi: int = 4) -> list[str]:
+def _invent(
+    rng: random.Random, syllables: list[str], count: int, taken: set[str], lo: int = 2, hi: int = 4
+) -> list[str]:
     out = []
     while len(out) < count:
         word = "".join(rng.choice(syllables) for _ in range(rng.randint(lo, hi)))
@@ -136,8 +168,14 @@ def _sentence(rng: random.Random, vocab: Vocabulary, lang: str, n: int) -> list[
     return words
 
 
-def _paragraph(rng: random.Random, vocab: Vocabulary, lang: str, lines: list[str],
-               inline_tag: bool, inline_url: bool) -> str:
+def _paragraph(
+    rng: random.Random,
+    vocab: Vocabulary,
+    lang: str,
+    lines: list[str],
+    inline_tag: bool,
+    inline_url: bool,
+) -> str:
     sentences = []
     for _ in range(rng.randint(1, 3)):
         words = _sentence(rng, vocab, lang, rng.randint(8, 22))
@@ -161,8 +199,9 @@ def _paragraph(rng: random.Random, vocab: Vocabulary, lang: str, lines: list[str
     return text
 
 
-def write_file(path: Path, index: int, vocab: Vocabulary, posts: int = FILE_POSTS,
-               sample: dict | None = None) -> None:
+def write_file(
+    path: Path, index: int, vocab: Vocabulary, posts: int = FILE_POSTS, sample: dict | None = None
+) -> None:
     """One dump file of `posts` posts; `sample`, when given, collects statistics for queries."""
     rng = random.Random(SEED * 1_000_003 + index)
     out: list[str] = []
@@ -178,27 +217,44 @@ def write_file(path: Path, index: int, vocab: Vocabulary, posts: int = FILE_POST
             paragraphs = []
             for p in range(rng.randint(2, 4)):
                 lines: list[str] = []
-                paragraphs.append(_paragraph(rng, vocab, lang, lines,
-                                             inline_tag=p == 0 and rng.random() < 0.2,
-                                             inline_url=rng.random() < 0.1))
+                paragraphs.append(
+                    _paragraph(
+                        rng,
+                        vocab,
+                        lang,
+                        lines,
+                        inline_tag=p == 0 and rng.random() < 0.2,
+                        inline_url=rng.random() < 0.1,
+                    )
+                )
                 body.extend("    " + line for line in lines)
                 body.append("")
-            tags = list(dict.fromkeys(
-                rng.choices(vocab.tags, cum_weights=vocab.tags_cum, k=rng.randint(1, 7))))
+            tags = list(
+                dict.fromkeys(
+                    rng.choices(vocab.tags, cum_weights=vocab.tags_cum, k=rng.randint(1, 7))
+                )
+            )
             body.append("    " + " ".join("#" + t for t in tags))
             out.extend(body)
             if rng.random() < 0.09:
                 for _ in range(rng.choice((1, 1, 2))):
                     out.append("")
                     reply_lines: list[str] = []
-                    _paragraph(rng, vocab, lang, reply_lines, inline_tag=rng.random() < 0.3,
-                               inline_url=False)
+                    _paragraph(
+                        rng,
+                        vocab,
+                        lang,
+                        reply_lines,
+                        inline_tag=rng.random() < 0.3,
+                        inline_url=False,
+                    )
                     out.append("    • " + reply_lines[0])
                     out.extend("      " + line for line in reply_lines[1:])
             out.append("")
             if sample is not None:
-                sample["posts"].append({"title": " ".join(title), "paragraphs": paragraphs,
-                                        "tags": tags})
+                sample["posts"].append(
+                    {"title": " ".join(title), "paragraphs": paragraphs, "tags": tags}
+                )
             if len(out) > 5000:
                 handle.write("\n".join(out) + "\n")
                 out = []
@@ -245,15 +301,18 @@ def derive_queries(sample_posts: list[dict], seed: int = SEED) -> dict[str, list
         if len(negated) < 4 and len(in_post) >= 2:
             negated.append(f"{in_post[0]} -{common[len(negated) % len(common)]}")
     top_tags = [t for t, _ in tag_df.most_common(200)]
-    queries.update({
-        "two_words": two,
-        "phrase": phrase,
-        "tag": ["#" + t for t in (top_tags[0], top_tags[5], top_tags[50], top_tags[199])],
-        "words_tag": words_tag,
-        "not_word": negated,
-    })
+    queries.update(
+        {
+            "two_words": two,
+            "phrase": phrase,
+            "tag": ["#" + t for t in (top_tags[0], top_tags[5], top_tags[50], top_tags[199])],
+            "words_tag": words_tag,
+            "not_word": negated,
+        }
+    )
     queries["_document_frequency_in_file_0"] = {
-        w: round(df[w] / n, 4) for q in queries["common"] + queries["rare"] for w in [q]}
+        w: round(df[w] / n, 4) for q in queries["common"] + queries["rare"] for w in [q]
+    }
     return queries
 
 
@@ -277,8 +336,9 @@ def ensure_corpus(root: Path, posts: int) -> tuple[list[Path], dict]:
             old.unlink()
         write_file(path, index, vocab, size, sample)
         if sample is not None:
-            queries_file.write_text(json.dumps(derive_queries(sample["posts"]), indent=1,
-                                               ensure_ascii=False))
+            queries_file.write_text(
+                json.dumps(derive_queries(sample["posts"]), indent=1, ensure_ascii=False)
+            )
         marker.touch()
     return files, json.loads(queries_file.read_text())
 

@@ -62,11 +62,21 @@ def main(argv: list[str]) -> int:
     def pct(fraction: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
 
-    print(json.dumps({
-        "requests": len(latencies), "requests_per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "max_ms": ordered[-1],
-        "errors": errors[0], "connections": connections, "seconds": seconds,
-    }))
+    print(
+        json.dumps(
+            {
+                "requests": len(latencies),
+                "requests_per_second": round(len(latencies) / elapsed, 1),
+                "p50_ms": pct(0.50),
+                "p95_ms": pct(0.95),
+                "p99_ms": pct(0.99),
+                "max_ms": ordered[-1],
+                "errors": errors[0],
+                "connections": connections,
+                "seconds": seconds,
+            }
+        )
+    )
     return 0
 
 

@@ -20,9 +20,12 @@ def main() -> int:
 
     from archive.models import Article, Hashtag, TaggedArticle
 
-    tag = Hashtag.objects.filter(
-        pk__in=TaggedArticle.objects.values("tag_id")[:20000]
-    ).order_by("pk")[50:51].first() or Hashtag.objects.order_by("pk").first()
+    tag = (
+        Hashtag.objects.filter(pk__in=TaggedArticle.objects.values("tag_id")[:20000])
+        .order_by("pk")[50:51]
+        .first()
+        or Hashtag.objects.order_by("pk").first()
+    )
     article = Article.objects.order_by("-pk").only("pk").first()
     if tag is None or article is None:
         print(json.dumps({"skipped": "the database is empty"}))

@@ -40,19 +40,21 @@ PAGES = ("home", "tag", "article")
 def django_env(database_url: str) -> dict:
     """Production-like settings (DEBUG off) that work on plain HTTP on the loopback."""
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "SECRET_KEY": "benchmark-only-not-a-secret",
-        "SECURE_SSL_REDIRECT": "0",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "SECURE_HSTS_SECONDS": "0",
-        "ARCHIVE_PLAIN_STATIC": "1",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "DJANGO_SETTINGS_MODULE": "archive.settings",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DEBUG": "0",
+            "SECRET_KEY": "benchmark-only-not-a-secret",
+            "SECURE_SSL_REDIRECT": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "SECURE_HSTS_SECONDS": "0",
+            "ARCHIVE_PLAIN_STATIC": "1",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "DJANGO_SETTINGS_MODULE": "archive.settings",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     return env
 
 
@@ -75,8 +77,17 @@ def database(kind: str, size: int, out: Path):
         from pg_cluster import PG_BIN, throwaway_cluster
 
         with throwaway_cluster() as url:
-            subprocess.run([str(PG_BIN / "createdb"), "-h", url.split("host=")[1], "-U",
-                            "postgres", "archive"], check=True)
+            subprocess.run(
+                [
+                    str(PG_BIN / "createdb"),
+                    "-h",
+                    url.split("host=")[1],
+                    "-U",
+                    "postgres",
+                    "archive",
+                ],
+                check=True,
+            )
             _migrate(url)
             yield url
     else:
@@ -84,8 +95,9 @@ def database(kind: str, size: int, out: Path):
 
 
 def _migrate(url: str) -> None:
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-                   env=django_env(url), check=True)
+    subprocess.run(
+        [PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=django_env(url), check=True
+    )
 
 
 def run_import(url: str, files: list[Path], posts: int) -> dict:
@@ -93,7 +105,11 @@ def run_import(url: str, files: list[Path], posts: int) -> dict:
     started = time.perf_counter()
     child = subprocess.Popen(
         [PY, "manage.py", "import_dump", "--no-progress", *map(str, files)],
-        cwd=ROOT, env=django_env(url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=django_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
@@ -113,8 +129,14 @@ def run_import(url: str, files: list[Path], posts: int) -> dict:
 
 def run_child(script: str, url: str, *args: str) -> dict:
     """Run a bench/ script under Django against `url`; it prints one JSON object last."""
-    done = subprocess.run([PY, str(BENCH / script), *args], cwd=ROOT, env=django_env(url),
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [PY, str(BENCH / script), *args],
+        cwd=ROOT,
+        env=django_env(url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise SystemExit(f"{script} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -127,12 +149,29 @@ def run_pages(url: str, seconds: int, connections: int, out: Path) -> dict:
     port = _free_port()
     log = open(out / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
-        [str(Path(PY).parent / "gunicorn"), "archive.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", "2", "--access-logfile", "-", "--log-level", "warning"],
-        cwd=ROOT, env=django_env(url), stdout=subprocess.DEVNULL, stderr=log,
+        [
+            str(Path(PY).parent / "gunicorn"),
+            "archive.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=django_env(url),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
-    results = {"server": "gunicorn, 2 sync workers, 127.0.0.1", "pages": {},
-               "tag_uses": targets.get("tag_uses"), "connections": connections}
+    results = {
+        "server": "gunicorn, 2 sync workers, 127.0.0.1",
+        "pages": {},
+        "tag_uses": targets.get("tag_uses"),
+        "connections": connections,
+    }
     try:
         _wait_for_port(port)
         for name in PAGES:
@@ -152,12 +191,30 @@ def _load(url: str, seconds: int, connections: int) -> dict:
     # One warm-up second, then the measured run.
     subprocess.run([PY, str(BENCH / "load.py"), url, "1", "1"], capture_output=True, check=False)
     if wrk:
-        done = subprocess.run([wrk, "-t", "1", "-c", str(connections), "-d", f"{seconds}s",
-                               "-s", str(BENCH / "wrk_report.lua"), url],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [
+                wrk,
+                "-t",
+                "1",
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",
+                "-s",
+                str(BENCH / "wrk_report.lua"),
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return _parse_wrk(done.stdout) | {"tool": "wrk"}
-    done = subprocess.run([PY, str(BENCH / "load.py"), url, str(seconds), str(connections)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [PY, str(BENCH / "load.py"), url, str(seconds), str(connections)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout) | {"tool": "bench/load.py"}
 
 
@@ -168,13 +225,15 @@ def _parse_wrk(text: str) -> dict:
             figures["requests_per_second"] = round(float(line.split()[1]), 1)
         elif line.startswith("BENCH "):  # printed by bench/wrk_report.lua
             values = dict(item.split("=") for item in line.split()[1:])
-            figures.update({
-                "p50_ms": round(int(values["p50_us"]) / 1000, 1),
-                "p95_ms": round(int(values["p95_us"]) / 1000, 1),
-                "max_ms": round(int(values["max_us"]) / 1000, 1),
-                "requests": int(values["requests"]),
-                "errors": int(values["errors"]),
-            })
+            figures.update(
+                {
+                    "p50_ms": round(int(values["p50_us"]) / 1000, 1),
+                    "p95_ms": round(int(values["p95_us"]) / 1000, 1),
+                    "max_ms": round(int(values["max_us"]) / 1000, 1),
+                    "requests": int(values["requests"]),
+                    "errors": int(values["errors"]),
+                }
+            )
     return figures
 
 
@@ -194,12 +253,24 @@ def _wait_for_port(port: int, timeout: float = 60) -> None:
 
 
 def machine() -> dict:
-    mem = next((line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")),
-               "0")
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    return {"cores": os.cpu_count(), "memory_gib": round(int(mem) / 1024 / 1024), "cpu": cpu,
-            "python": platform.python_version(), "system": platform.platform()}
+    mem = next(
+        (line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")), "0"
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem) / 1024 / 1024),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
 
 
 def print_tables(results: dict) -> None:
@@ -209,17 +280,22 @@ def print_tables(results: dict) -> None:
     for run in results["runs"]:
         if "import" in run:
             i = run["import"]
-            print(f"| {run['size']:,} | {run['database']} | {i['seconds']} | "
-                  f"{i['posts_per_second']:,} | {i['peak_rss_mb']} |")
+            print(
+                f"| {run['size']:,} | {run['database']} | {i['seconds']} | "
+                f"{i['posts_per_second']:,} | {i['peak_rss_mb']} |"
+            )
     print("\n## Search (ms, warm; end to end vs bare engine)\n")
-    print("| posts | database | class | p50 | p95 | max | bare p50 | bare p95 | ratio p50 | "
-          "matches |")
+    print(
+        "| posts | database | class | p50 | p95 | max | bare p50 | bare p95 | ratio p50 | matches |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for run in results["runs"]:
         for name, c in run.get("search", {}).get("classes", {}).items():
-            print(f"| {run['size']:,} | {run['database']} | {name} | {c['p50']} | {c['p95']} | "
-                  f"{c['max']} | {c['bare_p50']} | {c['bare_p95']} | {c['ratio_p50']} | "
-                  f"{c['matches']} |")
+            print(
+                f"| {run['size']:,} | {run['database']} | {name} | {c['p50']} | {c['p95']} | "
+                f"{c['max']} | {c['bare_p50']} | {c['bare_p95']} | {c['ratio_p50']} | "
+                f"{c['matches']} |"
+            )
     print("\n## Pages\n")
     for run in results["runs"]:
         pages = run.get("pages")
@@ -229,23 +305,33 @@ def print_tables(results: dict) -> None:
             print(f"- {run['size']:,} {run['database']}: skipped: {pages['skipped']}")
             continue
         for name, p in pages["pages"].items():
-            print(f"- {run['size']:,} {run['database']} {name} {p['path']}: "
-                  f"{p.get('requests_per_second')} req/s, p95 {p.get('p95_ms')} ms ({p['tool']})")
+            print(
+                f"- {run['size']:,} {run['database']} {name} {p['path']}: "
+                f"{p.get('requests_per_second')} req/s, p95 {p.get('p95_ms')} ms ({p['tool']})"
+            )
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100000", help="posts per run, comma-separated")
     parser.add_argument("--databases", default="sqlite,postgres")
-    parser.add_argument("--only", default="import,search,pages",
-                        help="parts to report; every run imports into a fresh database anyway")
+    parser.add_argument(
+        "--only",
+        default="import,search,pages",
+        help="parts to report; every run imports into a fresh database anyway",
+    )
     parser.add_argument("--repeat", type=int, default=10, help="timed runs of each query")
     parser.add_argument("--page-seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=4, help="concurrent page requests")
     parser.add_argument("--out", default=str(BENCH / "out"))
-    parser.add_argument("--report", nargs="+", metavar="RESULTS_JSON",
-                        help="print the tables of earlier results files and stop")
+    parser.add_argument(
+        "--report",
+        nargs="+",
+        metavar="RESULTS_JSON",
+        help="print the tables of earlier results files and stop",
+    )
     args = parser.parse_args(argv)
     if args.report:
         runs = [run for name in args.report for run in json.loads(Path(name).read_text())["runs"]]
@@ -256,7 +342,7 @@ def main(argv: list[str]) -> int:
     only = set(args.only.split(","))
     results = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "make bench BENCH_ARGS=\"" + " ".join(argv) + "\"",
+        "command": 'make bench BENCH_ARGS="' + " ".join(argv) + '"',
         "machine": machine(),
         "runs": [],
     }

@@ -52,9 +52,19 @@ def main(argv: list[str]) -> int:
             body = response.json()
             return int(body.get("total", body.get("count", 0)))
         results = search(q)
-        json.dumps([{"id": h.article.pk, "title": h.article.title, "url": h.article.url,
-                     "score": h.score, "snippet": str(h.snippet),
-                     "tags": [t.name for t in h.article.tag_list]} for h in results.hits])
+        json.dumps(
+            [
+                {
+                    "id": h.article.pk,
+                    "title": h.article.title,
+                    "url": h.article.url,
+                    "score": h.score,
+                    "snippet": str(h.snippet),
+                    "tags": [t.name for t in h.article.tag_list],
+                }
+                for h in results.hits
+            ]
+        )
         return results.total
 
     def bare_text(q: str) -> tuple[str, str]:
@@ -86,12 +96,16 @@ def main(argv: list[str]) -> int:
             if connection.vendor == "sqlite":
                 cursor.execute(
                     "SELECT rowid FROM archive_search WHERE archive_search MATCH %s "
-                    "ORDER BY bm25(archive_search) LIMIT 20", [fts])
+                    "ORDER BY bm25(archive_search) LIMIT 20",
+                    [fts],
+                )
             else:
                 cursor.execute(
                     "SELECT article_id FROM archive_searchdoc WHERE document @@ "
                     "websearch_to_tsquery('simple', %s) ORDER BY ts_rank(document, "
-                    "websearch_to_tsquery('simple', %s)) DESC LIMIT 20", [web, web])
+                    "websearch_to_tsquery('simple', %s)) DESC LIMIT 20",
+                    [web, web],
+                )
             return len(cursor.fetchall())
 
     def timed(function, q: str) -> tuple[float, int]:
@@ -115,14 +129,20 @@ def main(argv: list[str]) -> int:
                 per_query.append(ms)
                 raw.append(timed(bare, q)[0])
             matches.append(total)
-            report["queries"][q] = {"class": name, "matches": total,
-                                    "p50": round(statistics.median(per_query), 1),
-                                    "max": round(max(per_query), 1), "bare": bare_text(q)}
+            report["queries"][q] = {
+                "class": name,
+                "matches": total,
+                "p50": round(statistics.median(per_query), 1),
+                "max": round(max(per_query), 1),
+                "bare": bare_text(q),
+            }
         p50, bare_p50 = statistics.median(full), statistics.median(raw)
         report["classes"][name] = {
-            "p50": round(p50, 1), "p95": round(percentile(full, 0.95), 1),
+            "p50": round(p50, 1),
+            "p95": round(percentile(full, 0.95), 1),
             "max": round(max(full), 1),
-            "bare_p50": round(bare_p50, 1), "bare_p95": round(percentile(raw, 0.95), 1),
+            "bare_p50": round(bare_p50, 1),
+            "bare_p95": round(percentile(raw, 0.95), 1),
             "ratio_p50": round(p50 / bare_p50, 1) if bare_p50 else None,
             "matches": "/".join(str(m) for m in matches),
         }

@@ -51,8 +51,12 @@ end
 def request_mix(url: str, queries: dict) -> list[str]:
     targets = run_child("pages_setup.py", url)
     paths = ["/", "/?page=2", "/tags/", "/feed/", "/api/articles/", "/api/tags/"]
-    paths += [targets["paths"]["tag"], targets["paths"]["article"],
-              targets["paths"]["tag"] + "?page=2", targets["paths"]["tag"] + "feed/"]
+    paths += [
+        targets["paths"]["tag"],
+        targets["paths"]["article"],
+        targets["paths"]["tag"] + "?page=2",
+        targets["paths"]["tag"] + "feed/",
+    ]
     rng = random.Random(7)
     for _name, items in sorted(queries.items()):
         for query in items:
@@ -78,21 +82,48 @@ def main(argv: list[str]) -> int:
         imported = run_import(url, files, args.posts)
         paths = request_mix(url, queries)
         script = Path(tempfile.mkstemp(suffix=".lua")[1])
-        script.write_text(LUA % ", ".join(json.dumps(p) for p in paths)
-                          + (BENCH / "wrk_report.lua").read_text())
+        script.write_text(
+            LUA % ", ".join(json.dumps(p) for p in paths) + (BENCH / "wrk_report.lua").read_text()
+        )
         port = _free_port()
         log = open(out / "soak-gunicorn.log", "w")  # noqa: SIM115 - closed below
         server = subprocess.Popen(
-            [str(Path(PY).parent / "gunicorn"), "archive.wsgi", "-b", f"127.0.0.1:{port}",
-             "-w", str(args.workers), "--log-level", "warning"],
-            cwd=ROOT, env=django_env(url), stdout=subprocess.DEVNULL, stderr=log,
+            [
+                str(Path(PY).parent / "gunicorn"),
+                "archive.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=django_env(url),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
         try:
             _wait_for_port(port)
             done = subprocess.run(
-                ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
-                 "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"],
-                capture_output=True, text=True, check=True, timeout=args.seconds + 60,
+                [
+                    "wrk",
+                    "-t",
+                    "2",
+                    "-c",
+                    str(args.connections),
+                    "-d",
+                    f"{args.seconds}s",
+                    "--timeout",
+                    "10s",
+                    "-s",
+                    str(script),
+                    f"http://127.0.0.1:{port}",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=args.seconds + 60,
             )
         finally:
             server.terminate()
@@ -102,10 +133,15 @@ def main(argv: list[str]) -> int:
     figures = _parse_wrk(done.stdout)
     server_errors = (out / "soak-gunicorn.log").read_text().count("Traceback")
     result = {
-        "database": args.database, "posts": args.posts, "seconds": args.seconds,
-        "connections": args.connections, "gunicorn_workers": args.workers,
-        "distinct_urls": len(paths), "import_posts_per_second": imported["posts_per_second"],
-        **figures, "server_tracebacks": server_errors,
+        "database": args.database,
+        "posts": args.posts,
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "gunicorn_workers": args.workers,
+        "distinct_urls": len(paths),
+        "import_posts_per_second": imported["posts_per_second"],
+        **figures,
+        "server_tracebacks": server_errors,
     }
     print(done.stdout)
     print(json.dumps(result, indent=2))

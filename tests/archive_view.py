@@ -11,16 +11,24 @@ def text_view() -> list[tuple]:
     """What the text export keeps: articles, paragraphs, hashtags, commentary texts in order."""
     out = []
     for article in Article.objects.order_by("external_key").prefetch_related("hashtags"):
-        notes = sorted(article.commentary.all(),
-                       key=lambda c: (c.origin != "reply", c.position if c.origin == "reply"
-                                      else 0, c.created, c.pk))
-        out.append((
-            article.title,
-            article.url,
-            [p["text"] for p in article.paragraphs],
-            sorted(t.key for t in article.hashtags.all()),
-            [c.text for c in notes],
-        ))
+        notes = sorted(
+            article.commentary.all(),
+            key=lambda c: (
+                c.origin != "reply",
+                c.position if c.origin == "reply" else 0,
+                c.created,
+                c.pk,
+            ),
+        )
+        out.append(
+            (
+                article.title,
+                article.url,
+                [p["text"] for p in article.paragraphs],
+                sorted(t.key for t in article.hashtags.all()),
+                [c.text for c in notes],
+            )
+        )
     return out
 
 
@@ -32,31 +40,45 @@ def full_view() -> dict:
         for c in Commentary.objects.filter(article=article).order_by(
             "origin", "position", "created", "text"
         ):
-            notes.append({
-                "key": c.external_key, "origin": c.origin, "text": c.text,
-                "author": c.author.username if c.author else None,
-                "author_name": c.author_name,
-                "anchor": (c.quote_exact, c.quote_prefix, c.quote_suffix, c.quote_start),
-                "position": c.position, "source_line": c.source_line,
-                "created": c.created, "updated": c.updated,
+            notes.append(
+                {
+                    "key": c.external_key,
+                    "origin": c.origin,
+                    "text": c.text,
+                    "author": c.author.username if c.author else None,
+                    "author_name": c.author_name,
+                    "anchor": (c.quote_exact, c.quote_prefix, c.quote_suffix, c.quote_start),
+                    "position": c.position,
+                    "source_line": c.source_line,
+                    "created": c.created,
+                    "updated": c.updated,
+                    "hashtags": sorted(
+                        (t.content_object_id and t.tag.key, t.spelling)
+                        for t in c.hashtags.through.objects.filter(content_object=c)
+                    ),
+                }
+            )
+        articles.append(
+            {
+                "key": article.external_key,
+                "title": article.title,
+                "url": article.url,
+                "paragraphs": article.paragraphs,
+                "language": article.language,
+                "links": article.links,
+                "mentions": article.mentions,
+                "content_hash": article.content_hash,
+                "source_file": article.source_file,
+                "source_line": article.source_line,
+                "created": article.created,
+                "updated": article.updated,
                 "hashtags": sorted(
-                    (t.content_object_id and t.tag.key, t.spelling)
-                    for t in c.hashtags.through.objects.filter(content_object=c)
+                    (t.tag.key, t.spelling)
+                    for t in article.hashtags.through.objects.filter(content_object=article)
                 ),
-            })
-        articles.append({
-            "key": article.external_key, "title": article.title, "url": article.url,
-            "paragraphs": article.paragraphs, "language": article.language,
-            "links": article.links, "mentions": article.mentions,
-            "content_hash": article.content_hash, "source_file": article.source_file,
-            "source_line": article.source_line, "created": article.created,
-            "updated": article.updated,
-            "hashtags": sorted(
-                (t.tag.key, t.spelling)
-                for t in article.hashtags.through.objects.filter(content_object=article)
-            ),
-            "commentary": notes,
-        })
+                "commentary": notes,
+            }
+        )
     return {
         "articles": articles,
         "hashtags": sorted(Hashtag.objects.values_list("key", "name")),

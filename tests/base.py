@@ -33,8 +33,9 @@ HOSTILE_DUMPS = PROJECT / "tests" / "hostile"
 def run_import(*paths, **options) -> tuple[str, str]:
     """Run the real import_dump command; return (stdout, stderr)."""
     out, err = StringIO(), StringIO()
-    call_command("import_dump", *[str(p) for p in paths], stdout=out, stderr=err,
-                 no_progress=True, **options)
+    call_command(
+        "import_dump", *[str(p) for p in paths], stdout=out, stderr=err, no_progress=True, **options
+    )
     return out.getvalue(), err.getvalue()
 
 
@@ -106,13 +107,23 @@ def subprocess_env(env: dict) -> dict:
     """The environment for a manage.py or gunicorn subprocess: ours without the test defaults."""
     from tests.settings import TEST_ENVIRONMENT
 
-    full_env = {k: v for k, v in os.environ.items()
-                if k not in TEST_ENVIRONMENT and k != "DJANGO_SETTINGS_MODULE"}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in TEST_ENVIRONMENT and k != "DJANGO_SETTINGS_MODULE"
+    }
     return {**full_env, "PYTHONUNBUFFERED": "1", **env}
 
 
 def manage(*args: str, env: dict, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
     """Run manage.py in a subprocess with the given environment additions."""
     full_env = subprocess_env(env)
-    return subprocess.run([sys.executable, str(PROJECT / "manage.py"), *args], env=full_env,
-                          cwd=PROJECT, check=check, capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "manage.py"), *args],
+        env=full_env,
+        cwd=PROJECT,
+        check=check,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )

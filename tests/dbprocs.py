@@ -38,8 +38,13 @@ def is_postgres(url: str) -> bool:
 
 
 def env_for(url: str) -> dict:
-    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="tests.settings",
-               DEBUG="0", PYTHONPATH=str(PROJECT))
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DEBUG="0",
+        PYTHONPATH=str(PROJECT),
+    )
     env.setdefault("SECRET_KEY", "test-suite-only-secret-key")
     return env
 
@@ -50,8 +55,13 @@ def _pg_connect(url: str, dbname: str):
     from archive.env import database_from_url
 
     conf = database_from_url(url, PROJECT)
-    params = {"dbname": dbname, "user": conf["USER"] or None, "host": conf["HOST"] or None,
-              "port": conf["PORT"] or None, "password": conf["PASSWORD"] or None}
+    params = {
+        "dbname": dbname,
+        "user": conf["USER"] or None,
+        "host": conf["HOST"] or None,
+        "port": conf["PORT"] or None,
+        "password": conf["PASSWORD"] or None,
+    }
     return psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True)
 
 
@@ -77,10 +87,18 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def manage(url: str, *args: str, check: bool = False,
-           timeout: float = 120) -> subprocess.CompletedProcess:
-    done = subprocess.run([PYTHON, "manage.py", *args], cwd=PROJECT, env=env_for(url),
-                          capture_output=True, text=True, timeout=timeout, check=False)
+def manage(
+    url: str, *args: str, check: bool = False, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=PROJECT,
+        env=env_for(url),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if check and done.returncode:
         raise AssertionError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done
@@ -89,22 +107,34 @@ def manage(url: str, *args: str, check: bool = False,
 def start_manage(url: str, *args: str, **popen) -> subprocess.Popen:
     popen.setdefault("stdout", subprocess.PIPE)
     popen.setdefault("stderr", subprocess.PIPE)
-    return subprocess.Popen([PYTHON, "manage.py", *args], cwd=PROJECT, env=env_for(url),
-                            text=True, **popen)
+    return subprocess.Popen(
+        [PYTHON, "manage.py", *args], cwd=PROJECT, env=env_for(url), text=True, **popen
+    )
 
 
 def snapshot(url: str) -> dict:
     """Counts and a digest of every row users see: articles, commentary, hashtags, taggings."""
-    done = subprocess.run([PYTHON, "-m", "tests.dbprocs", "snapshot"], cwd=PROJECT,
-                          env=env_for(url), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [PYTHON, "-m", "tests.dbprocs", "snapshot"],
+        cwd=PROJECT,
+        env=env_for(url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 def start_reader(url: str, stop_file: Path) -> subprocess.Popen:
-    return subprocess.Popen([PYTHON, "-m", "tests.dbprocs", "reader", str(stop_file)],
-                            cwd=PROJECT, env=env_for(url), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [PYTHON, "-m", "tests.dbprocs", "reader", str(stop_file)],
+        cwd=PROJECT,
+        env=env_for(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 # --- the other side: run inside a child process ----------------------------------------
@@ -128,8 +158,13 @@ def _snapshot() -> dict:
     return out
 
 
-READER_PAGES = ["/", "/search/?q=surveillance", "/tags/", "/api/articles/",
-                "/api/search/?q=surveillance"]
+READER_PAGES = [
+    "/",
+    "/search/?q=surveillance",
+    "/tags/",
+    "/api/articles/",
+    "/api/search/?q=surveillance",
+]
 
 
 def _reader(stop_file: Path) -> dict:

@@ -40,24 +40,55 @@ def throwaway_cluster() -> Iterator[str]:
     user = "postgres"
     try:
         subprocess.run(
-            _as_server_user([str(PG_BIN / "initdb"), "-D", str(data), "-U", user,
-                             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-            check=True, stdout=subprocess.DEVNULL,
+            _as_server_user(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    user,
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
-        options = (f"-k {sockets} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=50")
+        options = (
+            f"-k {sockets} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=50"
+        )
         subprocess.run(
-            _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options,
-                             "-l", str(root / "server.log"), "-w", "-t", "60", "start"]),
-            check=True, stdout=subprocess.DEVNULL,
+            _as_server_user(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(root / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         yield f"postgres://{user}@/archive?host={sockets}"
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(
-                _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w",
-                                 "stop"]),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                _as_server_user(
+                    [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+                ),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
             )
         shutil.rmtree(root, ignore_errors=True)
 
@@ -70,8 +101,10 @@ def main(argv: list[str]) -> int:
         print(f"PostgreSQL test cluster: {url}", flush=True)
         env = dict(os.environ, DATABASE_URL=url)
         # Create the main database too, so `manage.py` commands work against this cluster.
-        subprocess.run([str(PG_BIN / "createdb"), "-h", url.split("host=")[1], "-U", "postgres",
-                        "archive"], check=True)
+        subprocess.run(
+            [str(PG_BIN / "createdb"), "-h", url.split("host=")[1], "-U", "postgres", "archive"],
+            check=True,
+        )
         return subprocess.run(argv, env=env, check=False).returncode
 
 

@@ -43,8 +43,10 @@ def _wait_for_progress(master: int, proc, at_least: int, timeout: float = 90) ->
             if seen >= at_least:
                 return seen
         text = text[-200:]
-    raise AssertionError(f"the import never got to {at_least} posts (saw {seen}); "
-                         f"exit code {proc.poll()}, output {text!r}")
+    raise AssertionError(
+        f"the import never got to {at_least} posts (saw {seen}); "
+        f"exit code {proc.poll()}, output {text!r}"
+    )
 
 
 def _import_transaction_is_open(url: str) -> bool:
@@ -55,7 +57,8 @@ def _import_transaction_is_open(url: str) -> bool:
     with _pg_connect(url, name) as conn:
         (held,) = conn.execute(
             "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
-            "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = %s", [name]
+            "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = %s",
+            [name],
         ).fetchone()
         return held > 0
 

@@ -20,20 +20,27 @@ class CuratorNotesTests(BaseTestCase):
         return self.client.post(f"/articles/{self.article.pk}/notes/new/", data)
 
     def test_curator_adds_an_anchored_note(self):
-        response = self.post_note(self.alice, text="Voir aussi #Orwell https://example.org/x",
-                                  quote=PASSAGE)
+        response = self.post_note(
+            self.alice, text="Voir aussi #Orwell https://example.org/x", quote=PASSAGE
+        )
         note = Commentary.objects.get(origin="note")
-        self.assertRedirects(response, f"{self.article.get_absolute_url()}#note-{note.pk}",
-                             fetch_redirect_response=False)
+        self.assertRedirects(
+            response,
+            f"{self.article.get_absolute_url()}#note-{note.pk}",
+            fetch_redirect_response=False,
+        )
         self.assertEqual(note.author, self.alice)
         self.assertEqual(note.quote_exact, PASSAGE)
-        self.assertEqual(self.article.text[note.quote_start:].find(PASSAGE), 0)
+        self.assertEqual(self.article.text[note.quote_start :].find(PASSAGE), 0)
         self.assertLessEqual(len(note.quote_prefix), 32)
         self.assertEqual(list(note.hashtags.values_list("name", flat=True)), ["Orwell"])
         page = self.client.get(self.article.get_absolute_url())
-        self.assertContains(page, f'<mark class="anchored" data-note="{note.pk}" '
-                                  f'id="passage-{note.pk}"><a href="#note-{note.pk}">{PASSAGE}',
-                            html=False)
+        self.assertContains(
+            page,
+            f'<mark class="anchored" data-note="{note.pk}" '
+            f'id="passage-{note.pk}"><a href="#note-{note.pk}">{PASSAGE}',
+            html=False,
+        )
         self.assertContains(page, '<a href="https://example.org/x"', html=False)
         self.assertContains(page, 'href="/tags/orwell/">#Orwell</a>', html=False)
         self.assertContains(page, "alice")
@@ -67,7 +74,9 @@ class CuratorNotesTests(BaseTestCase):
         note = Commentary.objects.get(origin="note")
         other = self._other_curator()
         self.client.force_login(other)
-        self.assertEqual(self.client.post(f"/notes/{note.pk}/edit/", {"text": "x"}).status_code, 403)
+        self.assertEqual(
+            self.client.post(f"/notes/{note.pk}/edit/", {"text": "x"}).status_code, 403
+        )
         self.assertEqual(self.client.post(f"/notes/{note.pk}/delete/").status_code, 403)
         self.client.force_login(self.charlie)  # superuser
         self.client.post(f"/notes/{note.pk}/edit/", {"text": "edited by charlie", "quote": ""})
@@ -92,18 +101,23 @@ class CuratorNotesTests(BaseTestCase):
         note = Commentary.objects.get(origin="note")
         updated = SEENTHIS_DUMP.read_text().replace(
             "    Cet article décrit pouquoi",
-            "    Un nouveau paragraphe ajouté en tête.\n\n    Cet article décrit pouquoi", 1)
+            "    Un nouveau paragraphe ajouté en tête.\n\n    Cet article décrit pouquoi",
+            1,
+        )
         path = self._write(updated)
         out, _ = run_import(path)
         self.assertIn("1 updated", out)
         self.article.refresh_from_db()
-        found = locate(self.article.text, TextQuote(note.quote_exact, note.quote_prefix,
-                                                   note.quote_suffix, note.quote_start))
+        found = locate(
+            self.article.text,
+            TextQuote(note.quote_exact, note.quote_prefix, note.quote_suffix, note.quote_start),
+        )
         self.assertEqual(found.how, "exact")
-        self.assertEqual(self.article.text[found.start:found.end], PASSAGE)
+        self.assertEqual(self.article.text[found.start : found.end], PASSAGE)
         # The passage rewritten: a fuzzy match still finds it.
-        path = self._write(updated.replace("favorables à la surveillance",
-                                           "favorables à toute la surveillance"))
+        path = self._write(
+            updated.replace("favorables à la surveillance", "favorables à toute la surveillance")
+        )
         run_import(path)
         page = self.client.get(self.article.get_absolute_url())
         self.assertContains(page, f'id="passage-{note.pk}"')
@@ -130,18 +144,23 @@ class HashtagEditingTests(BaseTestCase):
     def test_curator_edits_an_articles_hashtags(self):
         article = Article.objects.get(title__startswith="Identité numérique")
         self.client.force_login(self.alice)
-        self.client.post(f"/articles/{article.pk}/hashtags/",
-                         {"hashtags": "#Nécrotechnologies #identité_numérique, Italie"})
-        self.assertEqual(sorted(article.hashtags.values_list("name", flat=True), key=str.casefold),
-                         ["identité_numérique", "Italie", "Nécrotechnologies"])
+        self.client.post(
+            f"/articles/{article.pk}/hashtags/",
+            {"hashtags": "#Nécrotechnologies #identité_numérique, Italie"},
+        )
+        self.assertEqual(
+            sorted(article.hashtags.values_list("name", flat=True), key=str.casefold),
+            ["identité_numérique", "Italie", "Nécrotechnologies"],
+        )
         self.assertEqual(search("#identite_numerique").hits[0].article, article)
         self.assertEqual(Hashtag.objects.get(key="italie").usage_count, 1)
 
     def test_hashtags_too_long_once_folded_are_ignored(self):
         article = Article.objects.get(title__startswith="Identité numérique")
         self.client.force_login(self.alice)
-        response = self.client.post(f"/articles/{article.pk}/hashtags/",
-                                    {"hashtags": "#" + "ß" * 100 + " #court"})
+        response = self.client.post(
+            f"/articles/{article.pk}/hashtags/", {"hashtags": "#" + "ß" * 100 + " #court"}
+        )
         self.assertEqual(response.status_code, 302)
         self.assertEqual(list(article.hashtags.values_list("name", flat=True)), ["court"])
 
@@ -171,11 +190,15 @@ class HashtagEditingTests(BaseTestCase):
     def test_readers_cannot_edit_hashtags(self):
         article = Article.objects.first()
         before = list(article.hashtags.values_list("pk", flat=True))
-        self.assertEqual(self.client.post(f"/articles/{article.pk}/hashtags/",
-                                          {"hashtags": "x"}).status_code, 302)
+        self.assertEqual(
+            self.client.post(f"/articles/{article.pk}/hashtags/", {"hashtags": "x"}).status_code,
+            302,
+        )
         self.client.force_login(self.bob)
-        self.assertEqual(self.client.post(f"/articles/{article.pk}/hashtags/",
-                                          {"hashtags": "x"}).status_code, 403)
+        self.assertEqual(
+            self.client.post(f"/articles/{article.pk}/hashtags/", {"hashtags": "x"}).status_code,
+            403,
+        )
         self.assertEqual(self.client.post("/tags/chine/rename/", {"name": "y"}).status_code, 403)
         self.assertEqual(list(article.hashtags.values_list("pk", flat=True)), before)
         self.assertTrue(Hashtag.objects.filter(key="chine").exists())

@@ -32,8 +32,9 @@ class DemoDumpTests(BaseTestCase):
     def test_replies_and_their_hashtags(self):
         worker = Article.objects.get(title__startswith="The quantified worker")
         replies = list(worker.commentary.order_by("position"))
-        self.assertEqual([r.text[:20] for r in replies],
-                         ["Et le télétravail n’", "Voir le rapport de l"])
+        self.assertEqual(
+            [r.text[:20] for r in replies], ["Et le télétravail n’", "Voir le rapport de l"]
+        )
         self.assertIn("Il date de 2021", replies[1].text)
         nice = Commentary.objects.get(text__startswith="Même chose à Nice")
         self.assertEqual(list(nice.hashtags.values_list("name", flat=True)), ["Nice"])

@@ -42,8 +42,12 @@ class ExportTests(BaseTestCase):
         for name in ("cp1252.txt", "crlf_bom.txt", "nested_bullets.txt", "lone_cr.txt"):
             run_import(HOSTILE_DUMPS / name)
         article = Article.objects.get(title__startswith="Le système de crédit social chinois")
-        cls.note = create_note(article, cls.alice, "Une note sur #Confucius\n\net la suite.",
-                               quote="la rectification des noms")
+        cls.note = create_note(
+            article,
+            cls.alice,
+            "Une note sur #Confucius\n\net la suite.",
+            quote="la rectification des noms",
+        )
         create_note(article, cls.bob, "Sans ancrage.")
 
     def setUp(self):
@@ -77,8 +81,11 @@ class ExportTests(BaseTestCase):
         export_dump(out)
         exported = out.read_text(encoding="utf-8").splitlines()
         original = SEENTHIS_DUMP.read_text(encoding="utf-8").splitlines()
-        titles = [line.strip() for line in original if line.lstrip(" ").startswith("• ")
-                  and not line.startswith("    ")]
+        titles = [
+            line.strip()
+            for line in original
+            if line.lstrip(" ").startswith("• ") and not line.startswith("    ")
+        ]
         self.assertEqual([line for line in exported if line.startswith("• ")], titles)
         self.assertEqual(len([line for line in exported if line.startswith("    • ")]), 2)
 
@@ -96,21 +103,24 @@ class ExportTests(BaseTestCase):
         self.assertIn("json, 20 new", out_text)
         self.assertEqual(full_view(), before)
         note = Commentary.objects.get(text__startswith="Une note sur")
-        self.assertEqual((note.origin, note.author, note.quote_exact, note.quote_start),
-                         ("note", self.alice, "la rectification des noms",
-                          self.note.quote_start))
+        self.assertEqual(
+            (note.origin, note.author, note.quote_exact, note.quote_start),
+            ("note", self.alice, "la rectification des noms", self.note.quote_start),
+        )
         # Importing it again over the restored archive changes nothing.
         out_text, _ = run_import(out)
         self.assertIn("json, 0 new, 0 updated, 20 unchanged", out_text)
         self.assertEqual(full_view(), before)
 
     def test_export_of_one_hashtag(self):
-        tagged = set(Article.objects.filter(hashtags__key="microsoft")
-                     .values_list("title", flat=True))
+        tagged = set(
+            Article.objects.filter(hashtags__key="microsoft").values_list("title", flat=True)
+        )
         self.assertGreater(len(tagged), 1)
         out = self.tmp / "microsoft.json"
-        self.assertIn(f"{len(tagged)} article(s)", export_dump(out, "--tag", "#Microsoft",
-                                                               "--format", "json"))
+        self.assertIn(
+            f"{len(tagged)} article(s)", export_dump(out, "--tag", "#Microsoft", "--format", "json")
+        )
         wipe()
         run_import(out)
         self.assertEqual(set(Article.objects.values_list("title", flat=True)), tagged)
@@ -135,12 +145,14 @@ class ExportTests(BaseTestCase):
         whole = io.StringIO()
         exporter.export(whole, format="json")
         small = io.StringIO()
-        with mock.patch.object(exporter, "CHUNK", 4), \
-                CaptureQueriesContext(connection) as queries:
+        with mock.patch.object(exporter, "CHUNK", 4), CaptureQueriesContext(connection) as queries:
             self.assertEqual(exporter.export(small, format="json"), 20)
         self.assertEqual(small.getvalue().split("\n", 1)[1], whole.getvalue().split("\n", 1)[1])
-        article_reads = [q["sql"] for q in queries.captured_queries
-                         if 'FROM "archive_article"' in q["sql"] and "LIMIT 4" in q["sql"]]
+        article_reads = [
+            q["sql"]
+            for q in queries.captured_queries
+            if 'FROM "archive_article"' in q["sql"] and "LIMIT 4" in q["sql"]
+        ]
         self.assertEqual(len(article_reads), 6)  # 20 articles, 4 at a time, then an empty read
 
 
@@ -162,34 +174,50 @@ class JsonImportRefusalTests(BaseTestCase):
         self.assertEqual(_snapshot(), before)
 
     def good_article(self, n: int) -> str:
-        return json.dumps({"title": f"Article {n}", "url": f"https://example.org/{n}",
-                           "paragraphs": [{"text": "Texte.", "lang": "fr"}],
-                           "hashtags": ["json"]})
+        return json.dumps(
+            {
+                "title": f"Article {n}",
+                "url": f"https://example.org/{n}",
+                "paragraphs": [{"text": "Texte.", "lang": "fr"}],
+                "hashtags": ["json"],
+            }
+        )
 
     def test_refusals(self):
         head = '{"format": "quote-archive", "version": 1, "articles": [\n'
         good = ",\n".join(self.good_article(n) for n in range(3))
         self.refused(head + good + ",\n", "5: not valid JSON: Expecting value")  # cut short
-        self.refused(head + good + ',\n{"title": "x", "paragraphs": 5}\n]}',
-                     "5: article 4: “paragraphs” must be a list")
-        self.refused(head + good + ',\n{"title": "nul\\u0000"}\n]}',
-                     "5: article 4: “title” contains a NUL character")
-        self.refused(head + good + ",\n" + self.good_article(1) + "\n]}",
-                     "5: article 4: the same article (key ")
+        self.refused(
+            head + good + ',\n{"title": "x", "paragraphs": 5}\n]}',
+            "5: article 4: “paragraphs” must be a list",
+        )
+        self.refused(
+            head + good + ',\n{"title": "nul\\u0000"}\n]}',
+            "5: article 4: “title” contains a NUL character",
+        )
+        self.refused(
+            head + good + ",\n" + self.good_article(1) + "\n]}",
+            "5: article 4: the same article (key ",
+        )
         self.refused('{"format": "other", "articles": []}', "1: this JSON is not an archive")
-        self.refused('{"format": "quote-archive", "version": 99, "articles": []}',
-                     "1: export format version 99 is newer")
-        self.refused('{"format": "quote-archive"}', "1: this JSON has no \"articles\" list")
+        self.refused(
+            '{"format": "quote-archive", "version": 99, "articles": []}',
+            "1: export format version 99 is newer",
+        )
+        self.refused('{"format": "quote-archive"}', '1: this JSON has no "articles" list')
         self.refused(head + good + "\n]} trailing", "5: text after the end of the JSON")
-        self.refused('[{"title": "deep", "links": ' + "[" * 100_000 + "]" * 100_000 + "}]",
-                     "1: not valid JSON: lists or objects nested too deeply")
+        self.refused(
+            '[{"title": "deep", "links": ' + "[" * 100_000 + "]" * 100_000 + "}]",
+            "1: not valid JSON: lists or objects nested too deeply",
+        )
         tag = "ß" * 100
         self.refused(f'[{{"title": "x", "hashtags": ["{tag}"]}}]', "1: article 1: hashtag #")
 
     def test_a_bare_list_of_articles_without_keys(self):
         path = Path(__import__("tempfile").mkdtemp()) / "list.json"
-        path.write_text("[" + ",".join(self.good_article(n) for n in range(3)) + "]",
-                        encoding="utf-8")
+        path.write_text(
+            "[" + ",".join(self.good_article(n) for n in range(3)) + "]", encoding="utf-8"
+        )
         out, _ = run_import(path)
         self.assertIn("json, 3 new", out)
         article = Article.objects.get(title="Article 1")

@@ -33,8 +33,13 @@ REFUSED = {
     "utf16.txt": (1, "UTF-16 text: save the dump as UTF-8 and import it again"),
 }
 ACCEPTED = {
-    "cp1252.txt", "crlf_bom.txt", "latin1.txt", "lone_cr.txt", "long_hashtag.txt",
-    "nested_bullets.txt", "truncated_utf8.txt",
+    "cp1252.txt",
+    "crlf_bom.txt",
+    "latin1.txt",
+    "lone_cr.txt",
+    "long_hashtag.txt",
+    "nested_bullets.txt",
+    "truncated_utf8.txt",
 }
 
 
@@ -65,8 +70,9 @@ class HostileDumpTests(BaseTestCase):
         self.assertEqual(_snapshot(), before, "the archive changed although the file was refused")
         # The message names the file and the line, and says why.
         out, err = self._import_and_capture(path)
-        self.assertIn(f"error: {refusal(path, line, reason)} (nothing from this file was kept)",
-                      err)
+        self.assertIn(
+            f"error: {refusal(path, line, reason)} (nothing from this file was kept)", err
+        )
 
     def _import_and_capture(self, path: Path) -> tuple[str, str]:
         from io import StringIO
@@ -113,8 +119,9 @@ class HostileDumpTests(BaseTestCase):
     def test_cp1252(self):
         article, err = self.import_one(HOSTILE_DUMPS / "cp1252.txt")
         self.assertEqual(article.title, "L’œuvre — “citée” …")
-        self.assertEqual(article.paragraphs[0]["text"],
-                         "Texte avec l’apostrophe courbe, un tiret — et 5 €.")
+        self.assertEqual(
+            article.paragraphs[0]["text"], "Texte avec l’apostrophe courbe, un tiret — et 5 €."
+        )
         self.assertEqual({t.name for t in article.hashtags.all()}, {"œuvre", "citation"})
         self.assertIn("not UTF-8 (near line 1); read as cp1252", err)
 
@@ -130,8 +137,9 @@ class HostileDumpTests(BaseTestCase):
         article, _ = self.import_one(HOSTILE_DUMPS / "crlf_bom.txt")
         self.assertEqual(article.title, "Titre CRLF avec BOM")  # no BOM, no \r
         self.assertEqual(article.url, "https://example.org/crlf")
-        self.assertEqual([p["text"] for p in article.paragraphs],
-                         ["Premier paragraphe.", "Second paragraphe."])
+        self.assertEqual(
+            [p["text"] for p in article.paragraphs], ["Premier paragraphe.", "Second paragraphe."]
+        )
         self.assertEqual(article.commentary.get().text, "Une réponse\nqui continue.")
         self.assertNotIn("\r", repr(Article.objects.values_list("paragraphs", flat=True)))
 
@@ -139,8 +147,9 @@ class HostileDumpTests(BaseTestCase):
         article, _ = self.import_one(HOSTILE_DUMPS / "lone_cr.txt")
         self.assertEqual(article.title, "Old Mac title")
         self.assertEqual(article.url, "https://example.org/cr")
-        self.assertEqual([p["text"] for p in article.paragraphs],
-                         ["First paragraph.", "Second paragraph."])
+        self.assertEqual(
+            [p["text"] for p in article.paragraphs], ["First paragraph.", "Second paragraph."]
+        )
         self.assertEqual([t.name for t in article.hashtags.all()], ["mac"])
 
     def test_cut_in_the_middle_of_a_utf8_character(self):
@@ -150,11 +159,16 @@ class HostileDumpTests(BaseTestCase):
 
     def test_bullets_nested_deeper_than_replies_stay_text(self):
         article, _ = self.import_one(HOSTILE_DUMPS / "nested_bullets.txt")
-        self.assertEqual([p["text"] for p in article.paragraphs],
-                         ["Body text.", "  • a sub-bullet inside the text\n    going on"])
+        self.assertEqual(
+            [p["text"] for p in article.paragraphs],
+            ["Body text.", "  • a sub-bullet inside the text\n    going on"],
+        )
         reply = article.commentary.get()
-        self.assertEqual(reply.text, "A reply\ncontinued\n\n• nested deeper than a reply\n\n"
-                                     "  • deeper still\n    text\n\n      • and deeper")
+        self.assertEqual(
+            reply.text,
+            "A reply\ncontinued\n\n• nested deeper than a reply\n\n"
+            "  • deeper still\n    text\n\n      • and deeper",
+        )
         self.assertEqual(Article.objects.filter(title__contains="nested").count(), 0)
 
     def test_hashtag_of_a_thousand_characters_is_text_not_a_hashtag(self):
@@ -167,18 +181,24 @@ class HostileDumpTests(BaseTestCase):
     def test_hashtag_that_grows_when_case_folded(self):
         # 100 letters, but "ß" folds to "ss": the key would not fit the column (PostgreSQL).
         path = self.tmp / "eszett.txt"
-        path.write_text("• Eszett\n    https://example.org/ss\n    Text.\n\n"
-                        f"    #{'ß' * HASHTAG_MAX} #{'ﬃ' * 40} #ok\n", encoding="utf-8")
+        path.write_text(
+            "• Eszett\n    https://example.org/ss\n    Text.\n\n"
+            f"    #{'ß' * HASHTAG_MAX} #{'ﬃ' * 40} #ok\n",
+            encoding="utf-8",
+        )
         article, _ = self.import_one(path)
         self.assertEqual([t.name for t in article.hashtags.all()], ["ok"])
-        self.assertTrue(all(len(k) <= HASHTAG_MAX for k in
-                            Hashtag.objects.values_list("search_key", flat=True)))
+        self.assertTrue(
+            all(len(k) <= HASHTAG_MAX for k in Hashtag.objects.values_list("search_key", flat=True))
+        )
 
     def test_post_with_500_hashtags(self):
         path = self.tmp / "tags500.txt"
         tags = " ".join(f"#étiquette{n}" for n in range(500))
-        path.write_text(f"• Five hundred\n    https://example.org/500\n    Text.\n\n    {tags}\n",
-                        encoding="utf-8")
+        path.write_text(
+            f"• Five hundred\n    https://example.org/500\n    Text.\n\n    {tags}\n",
+            encoding="utf-8",
+        )
         tags_before = Hashtag.objects.count()
         article, _ = self.import_one(path)
         self.assertEqual(article.hashtags.count(), 500)
@@ -213,8 +233,9 @@ class HostileDumpTests(BaseTestCase):
         with self.assertRaises(CommandError):
             run_import(HOSTILE_DUMPS)
         self.assertEqual(Article.objects.count(), before + len(ACCEPTED))
-        self.assertFalse(Article.objects.filter(source_file__endswith="reply_without_post.txt")
-                         .exists())
+        self.assertFalse(
+            Article.objects.filter(source_file__endswith="reply_without_post.txt").exists()
+        )
 
 
 def test_refusals_from_the_command_line(tmp_path):
@@ -230,8 +251,9 @@ def test_refusals_from_the_command_line(tmp_path):
         done = manage(url, "import_dump", "--no-progress", str(HOSTILE_DUMPS))
         assert done.returncode != 0
         assert "Traceback" not in done.stderr, done.stderr
-        refused = re.findall(r"^error: (.+?): .* \(nothing from this file was kept\)$",
-                             done.stderr, re.MULTILINE)
+        refused = re.findall(
+            r"^error: (.+?): .* \(nothing from this file was kept\)$", done.stderr, re.MULTILINE
+        )
         assert {Path(r.split(":")[0]).name for r in refused} == set(REFUSED)
         assert f"{len(ACCEPTED)} file(s) imported, {len(REFUSED)} refused" in done.stdout
 
@@ -240,8 +262,10 @@ def test_refusals_from_the_command_line(tmp_path):
 def test_reply_keys_survive_refusal_and_retry(tmp_path):
     """A refused file can be fixed and imported again: nothing half-imported is in the way."""
     path = tmp_path / "retry.txt"
-    path.write_text("    • orphan reply\n• Post\n    https://example.org/retry\n    Text.\n\n"
-                    "    • a reply\n", encoding="utf-8")
+    path.write_text(
+        "    • orphan reply\n• Post\n    https://example.org/retry\n    Text.\n\n    • a reply\n",
+        encoding="utf-8",
+    )
     with pytest.raises(CommandError):
         run_import(path)
     path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")

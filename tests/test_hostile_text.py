@@ -22,8 +22,11 @@ class ActiveContentFinder(HTMLParser):
         for name, value in attrs:
             if name.startswith("on") and "alert" in (value or ""):
                 self.problems.append(f"<{tag} {name}={value}>")
-            if name in {"href", "src", "action", "formaction"} and value and \
-                    value.strip().lower().startswith(("javascript:", "vbscript:")):
+            if (
+                name in {"href", "src", "action", "formaction"}
+                and value
+                and value.strip().lower().startswith(("javascript:", "vbscript:"))
+            ):
                 self.problems.append(f"<{tag} {name}={value}>")
             if name == "src" and value in {"x", "//evil"}:
                 self.problems.append(f"<{tag} src={value}>")
@@ -48,8 +51,12 @@ class HostileTextTests(BaseTestCase):
 
     def setUp(self):
         self.article = Article.objects.get()
-        create_note(self.article, self.alice, '<script>alert("note")</script> #note<b>',
-                    quote="<script>alert(3)</script>")
+        create_note(
+            self.article,
+            self.alice,
+            '<script>alert("note")</script> #note<b>',
+            quote="<script>alert(3)</script>",
+        )
 
     def assert_safe(self, url: str, **params):
         response = self.client.get(url, params, follow=True)
@@ -61,9 +68,16 @@ class HostileTextTests(BaseTestCase):
     def test_every_page_type_escapes(self):
         self.client.force_login(self.charlie)  # sees curator controls and the admin too
         tag = Hashtag.objects.get(key="surveillance")
-        pages = ["/", self.article.get_absolute_url(), "/tags/", tag.get_absolute_url(),
-                 "/admin/archive/article/", f"/admin/archive/article/{self.article.pk}/change/",
-                 "/admin/annotations/commentary/", "/admin/archive/hashtag/"]
+        pages = [
+            "/",
+            self.article.get_absolute_url(),
+            "/tags/",
+            tag.get_absolute_url(),
+            "/admin/archive/article/",
+            f"/admin/archive/article/{self.article.pk}/change/",
+            "/admin/annotations/commentary/",
+            "/admin/archive/hashtag/",
+        ]
         for url in pages:
             self.assert_safe(url)
         for query in ["alert", "script", "<script>alert(1)</script>", '"><img src=x>']:
@@ -88,8 +102,9 @@ class HostileTextTests(BaseTestCase):
         self.assertIn("<script>", data["title"])  # JSON carries the text as data…
         raw = self.client.get(f"/api/articles/{self.article.pk}/").content.decode()
         self.assertEqual(json.loads(raw)["title"], data["title"])
-        self.assertEqual(self.client.get(f"/api/articles/{self.article.pk}/")["Content-Type"],
-                         "application/json")  # …never as HTML
+        self.assertEqual(
+            self.client.get(f"/api/articles/{self.article.pk}/")["Content-Type"], "application/json"
+        )  # …never as HTML
         search = self.client.get("/api/search/", {"q": "alert"}).json()
         self.assertNotIn("<script>", search["results"][0]["snippet"])
         for url in ["/feed/", "/tags/surveillance/feed/", "/search/feed/?q=alert"]:

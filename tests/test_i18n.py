@@ -37,8 +37,7 @@ class AcceptLanguageTests(BaseTestCase):
     def page(self, url: str, headers=FR, status: int = 200) -> str:
         response = self.client.get(url, **headers)
         self.assertEqual(response.status_code, status, url)
-        self.assertEqual(response.headers.get("Content-Language"),
-                         "fr" if headers is FR else "en")
+        self.assertEqual(response.headers.get("Content-Language"), "fr" if headers is FR else "en")
         self.assertIn("Accept-Language", response.headers.get("Vary", ""))
         return response.content.decode()
 
@@ -46,9 +45,17 @@ class AcceptLanguageTests(BaseTestCase):
         html = self.page("/")
         self.assertIn('<html lang="fr">', html)
         text = visible(html)
-        for label in ("Archive annotée", "Derniers articles", "Hashtags les plus utilisés",
-                      "Tous les hashtags", "Se connecter", "Rechercher", "Flux Atom",
-                      "Plan du site", "Aller au contenu"):
+        for label in (
+            "Archive annotée",
+            "Derniers articles",
+            "Hashtags les plus utilisés",
+            "Tous les hashtags",
+            "Se connecter",
+            "Rechercher",
+            "Flux Atom",
+            "Plan du site",
+            "Aller au contenu",
+        ):
             self.assertIn(label, text)
         self.assertIn('placeholder="Une citation, un mot, un #hashtag…"', html)
         for english in ("Newest articles", "Most used hashtags", "Log in", "Sitemap"):
@@ -81,16 +88,28 @@ class AcceptLanguageTests(BaseTestCase):
         self.assertIn("Réponse (importée)", text)
         self.assertNotIn("Ajouter une note", text)  # nobody is logged in
         month = article.created.strftime("%m")
-        french_months = {"01": "janv.", "02": "fév.", "03": "mars", "04": "avril", "05": "mai",
-                         "06": "juin", "07": "juil.", "08": "août", "09": "sept.",
-                         "10": "oct.", "11": "nov.", "12": "déc."}
+        french_months = {
+            "01": "janv.",
+            "02": "fév.",
+            "03": "mars",
+            "04": "avril",
+            "05": "mai",
+            "06": "juin",
+            "07": "juil.",
+            "08": "août",
+            "09": "sept.",
+            "10": "oct.",
+            "11": "nov.",
+            "12": "déc.",
+        }
         day = f"{article.created.day} {french_months[month]} {article.created.year}"
         self.assertIn(day, text)  # dates follow the language too
 
     def test_search_in_french(self):
         text = visible(self.page("/search/?q=%22le+systeme+de+credit+social+a+des+racines%22"))
-        self.assertIn("Recherche : \"le systeme de credit social a des racines\"",
-                      text.replace("&quot;", '"'))
+        self.assertIn(
+            'Recherche : "le systeme de credit social a des racines"', text.replace("&quot;", '"')
+        )
         self.assertIn("1 résultat", text)
         self.assertNotIn("1 résultats", text)
         text = visible(self.page("/search/?q=zzzzqqq"))
@@ -110,11 +129,14 @@ class AcceptLanguageTests(BaseTestCase):
         self.assertIn("Page introuvable", text)
 
     def test_wrong_password_is_explained_in_french(self):
-        response = self.client.post("/accounts/login/", {"username": "alice", "password": "no"},
-                                    **FR)
+        response = self.client.post(
+            "/accounts/login/", {"username": "alice", "password": "no"}, **FR
+        )
         self.assertEqual(response.status_code, 200)
-        self.assertIn("Saisissez un nom d’utilisateur et un mot de passe valides",
-                      visible(response.content.decode()))
+        self.assertIn(
+            "Saisissez un nom d’utilisateur et un mot de passe valides",
+            visible(response.content.decode()),
+        )
 
     def test_feeds_in_french(self):
         feed = self.client.get("/tags/chine/feed/", **FR).content.decode()
@@ -132,9 +154,15 @@ class CuratorInFrenchTests(BaseTestCase):
 
     def test_curator_controls_in_french(self):
         text = visible(self.client.get(self.article.get_absolute_url(), **FR).content.decode())
-        for label in ("Ajouter une note", "Passage (sélectionnez-le dans le texte, ou collez-le)",
-                      "Votre note (hashtags et liens bienvenus)", "Enregistrer la note",
-                      "Hashtags de cet article", "Enregistrer les hashtags", "Se déconnecter"):
+        for label in (
+            "Ajouter une note",
+            "Passage (sélectionnez-le dans le texte, ou collez-le)",
+            "Votre note (hashtags et liens bienvenus)",
+            "Enregistrer la note",
+            "Hashtags de cet article",
+            "Enregistrer les hashtags",
+            "Se déconnecter",
+        ):
             self.assertIn(label, text)
         text = visible(self.client.get("/tags/chine/", **FR).content.decode())
         self.assertIn("Renommer ou fusionner", text)
@@ -149,18 +177,23 @@ class CuratorInFrenchTests(BaseTestCase):
         self.assertIn("La note est vide.", visible(response.content.decode()))
         response = self.client.post(url, {"text": "Une note.", "quote": "pas dans le texte"}, **FR)
         self.assertEqual(response.status_code, 400)
-        self.assertIn("Le passage cité ne figure pas dans l’article.",
-                      visible(response.content.decode()))
+        self.assertIn(
+            "Le passage cité ne figure pas dans l’article.", visible(response.content.decode())
+        )
         response = self.client.post(url, {"text": "x" * 20_001}, **FR)
-        self.assertIn("La note est trop longue (20 000 caractères au plus).",
-                      visible(response.content.decode()))
+        self.assertIn(
+            "La note est trop longue (20 000 caractères au plus).",
+            visible(response.content.decode()),
+        )
         response = self.client.post(url, {"text": "x" * 20_001}, **EN)
-        self.assertIn("The note is too long (at most 20,000 characters).",
-                      visible(response.content.decode()))
+        self.assertIn(
+            "The note is too long (at most 20,000 characters).", visible(response.content.decode())
+        )
 
         response = self.client.post("/tags/chine/rename/", {"name": "a b"}, follow=True, **FR)
-        self.assertIn("Indiquez un seul hashtag : lettres, chiffres",
-                      visible(response.content.decode()))
+        self.assertIn(
+            "Indiquez un seul hashtag : lettres, chiffres", visible(response.content.decode())
+        )
 
     def test_note_edit_and_delete_pages_in_french(self):
         note = create_note(self.article, self.alice, "Une note.")
@@ -196,8 +229,7 @@ class LanguageSwitcherTests(BaseTestCase):
         response = self.client.get("/tags/", **EN)
         self.assertContains(response, '<html lang="fr">')
         self.assertContains(response, "Filtrer les hashtags")
-        self.assertRegex(response.content.decode(),
-                         r'value="fr"[^>]*aria-current="true"[^>]*>FR<')
+        self.assertRegex(response.content.decode(), r'value="fr"[^>]*aria-current="true"[^>]*>FR<')
         self.assertContains(self.client.get("/", **EN), "Derniers articles")
 
         response = self.client.post("/i18n/setlang/", {"language": "en", "next": "/"}, **FR)
@@ -205,8 +237,9 @@ class LanguageSwitcherTests(BaseTestCase):
         self.assertContains(self.client.get("/", **FR), "Newest articles")
 
     def test_the_switcher_refuses_other_sites_and_unknown_languages(self):
-        response = self.client.post("/i18n/setlang/",
-                                    {"language": "fr", "next": "https://evil.example/"})
+        response = self.client.post(
+            "/i18n/setlang/", {"language": "fr", "next": "https://evil.example/"}
+        )
         self.assertEqual(response.status_code, 302)
         self.assertFalse(response["Location"].startswith("https://evil.example"))
         self.client.cookies.clear()
@@ -225,8 +258,9 @@ def _po_entries(path: Path) -> list[tuple[str | None, str, str | None, list[str]
     def flush():
         if "msgid" in fields and fields["msgid"] != "":
             strs = [v for k, v in sorted(fields.items()) if k.startswith("msgstr")]
-            entries.append((fields.get("msgctxt"), fields["msgid"], fields.get("msgid_plural"),
-                            strs))
+            entries.append(
+                (fields.get("msgctxt"), fields["msgid"], fields.get("msgid_plural"), strs)
+            )
 
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         line = line.strip()
@@ -241,8 +275,9 @@ def _po_entries(path: Path) -> list[tuple[str | None, str, str | None, list[str]
             if match.group(1):
                 current = match.group(1)
                 fields[current] = ""
-            fields[current] += re.sub(r"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(1)),
-                                      match.group(2))
+            fields[current] += re.sub(
+                r"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(1)), match.group(2)
+            )
     return entries
 
 
@@ -263,24 +298,36 @@ def test_french_catalogue_is_complete_and_compiled():
             assert catalogue.gettext(msgid) == strs[0], msgid
         for text in strs:  # the same placeholders on both sides
             assert sorted(re.findall(r"%\(\w+\)s", text)) == sorted(
-                re.findall(r"%\(\w+\)s", plural if plural and text is strs[-1] else msgid)), msgid
+                re.findall(r"%\(\w+\)s", plural if plural and text is strs[-1] else msgid)
+            ), msgid
 
 
-GETTEXT_CALLS = {"gettext": (1, False), "gettext_lazy": (1, False), "_": (1, False),
-                 "ngettext": (2, False), "ngettext_lazy": (2, False),
-                 "pgettext": (1, True), "pgettext_lazy": (1, True),
-                 "npgettext": (2, True), "npgettext_lazy": (2, True)}
+GETTEXT_CALLS = {
+    "gettext": (1, False),
+    "gettext_lazy": (1, False),
+    "_": (1, False),
+    "ngettext": (2, False),
+    "ngettext_lazy": (2, False),
+    "pgettext": (1, True),
+    "pgettext_lazy": (1, True),
+    "npgettext": (2, True),
+    "npgettext_lazy": (2, True),
+}
 
 
 def _messages_in_python(source: str) -> set[tuple[str | None, str]]:
     found = set()
     for node in ast.walk(ast.parse(source)):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in GETTEXT_CALLS):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in GETTEXT_CALLS
+        ):
             continue
         count, has_context = GETTEXT_CALLS[node.func.id]
-        args = [a.value for a in node.args if isinstance(a, ast.Constant)
-                and isinstance(a.value, str)]
+        args = [
+            a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
         if len(args) < count + has_context:
             continue  # not a literal: nothing to extract
         context = args.pop(0) if has_context else None
@@ -297,7 +344,7 @@ def _messages_in_template(source: str) -> set[tuple[str | None, str]]:
             continue
         count, has_context = GETTEXT_CALLS[token.string]
         args = []
-        for following in tokens[i + 2:]:
+        for following in tokens[i + 2 :]:
             if following.type == tokenize.STRING:
                 args.append(ast.literal_eval(following.string))
             elif following.string == ")":
@@ -322,9 +369,12 @@ def test_every_interface_string_is_in_the_french_catalogue():
             for message in _messages_in_python(path.read_text(encoding="utf-8")):
                 wanted.setdefault(message, str(path.relative_to(project)))
     assert len(wanted) > 80
-    translated = {(context, msgid) for context, msgid, _plural, strs in _po_entries(PO)
-                  if all(strs)}
-    missing = sorted(f"{where}: {msgid!r}" + (f" (context {context!r})" if context else "")
-                     for (context, msgid), where in wanted.items()
-                     if (context, msgid) not in translated)
+    translated = {
+        (context, msgid) for context, msgid, _plural, strs in _po_entries(PO) if all(strs)
+    }
+    missing = sorted(
+        f"{where}: {msgid!r}" + (f" (context {context!r})" if context else "")
+        for (context, msgid), where in wanted.items()
+        if (context, msgid) not in translated
+    )
     assert not missing, "not translated in archive/locale/fr:\n" + "\n".join(missing)

@@ -60,8 +60,9 @@ class SeenthisDumpTests(BaseTestCase):
 
     def test_things_that_are_not_hashtags(self):
         identity = self.article("Identité numérique")
-        self.assertEqual(list(identity.hashtags.values_list("name", flat=True)),
-                         ["Nécrotechnologies"])  # "#10" in the text is not a tag
+        self.assertEqual(
+            list(identity.hashtags.values_list("name", flat=True)), ["Nécrotechnologies"]
+        )  # "#10" in the text is not a tag
         self.assertIn("le nanomonde #10", identity.text)
         self.assertFalse(Hashtag.objects.filter(key__startswith="c3").exists())  # no URL fragments
 
@@ -94,20 +95,27 @@ class PlainDumpTests(BaseTestCase):
 
     def test_plain_article(self):
         article = Article.objects.get()
-        self.assertEqual(article.title, "Bloomberg News reports on China’s obliteration of privacy:")
+        self.assertEqual(
+            article.title, "Bloomberg News reports on China’s obliteration of privacy:"
+        )
         self.assertTrue(article.paragraphs[0]["text"].startswith("China’s plan to judge"))
         self.assertEqual(len(article.paragraphs), 87)
         self.assertEqual(article.language, "en")
         self.assertIn("https://gadflyonthewallblog.com/category/grit/", article.links)
 
     def test_options_supply_metadata(self):
-        out, _ = run_import(PLAIN_DUMP, title="China’s social credit", url="https://example.org/a",
-                            tags=["Chine", "#crédit_social"])
+        out, _ = run_import(
+            PLAIN_DUMP,
+            title="China’s social credit",
+            url="https://example.org/a",
+            tags=["Chine", "#crédit_social"],
+        )
         self.assertIn("1 new", out)  # another title and URL: another article
         article = Article.objects.get(url="https://example.org/a")
         self.assertEqual(article.title, "China’s social credit")
-        self.assertEqual(sorted(article.hashtags.values_list("name", flat=True)),
-                         ["Chine", "crédit_social"])
+        self.assertEqual(
+            sorted(article.hashtags.values_list("name", flat=True)), ["Chine", "crédit_social"]
+        )
 
 
 class UpdatedDumpTests(BaseTestCase):
@@ -120,7 +128,9 @@ class UpdatedDumpTests(BaseTestCase):
         chine = Hashtag.objects.get(key="chine").usage_count
         text = SEENTHIS_DUMP.read_text().replace(
             "    #Chine #Crédit_social\n\n  • China just announced",
-            "    #CHINE #Crédit_social #Régulation\n\n  • China just announced", 1)
+            "    #CHINE #Crédit_social #Régulation\n\n  • China just announced",
+            1,
+        )
         text = text.replace("    #Chine #Crédit_social #Coronavirus", "    #Coronavirus", 1)
         path = Path(tempfile.mkdtemp()) / "edited.txt"
         path.write_text(text, encoding="utf-8")

@@ -24,7 +24,7 @@ class ReadingPagesTests(BaseTestCase):
     def test_article_page(self):
         article = self.article("Le monde selon")
         response = self.client.get(article.get_absolute_url())
-        self.assertContains(response, "<p lang=\"fr\">", html=False)
+        self.assertContains(response, '<p lang="fr">', html=False)
         # Inline hashtags link to their tag page, URLs become safe links.
         self.assertContains(response, 'href="/tags/chine/">#Chine</a>', html=False)
         self.assertContains(
@@ -48,11 +48,13 @@ class ReadingPagesTests(BaseTestCase):
     def test_search_highlight_on_article(self):
         article = self.article("Le monde selon")
         response = self.client.get(article.get_absolute_url(), {"q": "hambantota"})
-        self.assertContains(response, '<mark id="match"><a class="hashtag" href="/tags/hambantota/">'
-                                      "#Hambantota</a></mark>", html=False)
+        self.assertContains(
+            response,
+            '<mark id="match"><a class="hashtag" href="/tags/hambantota/">#Hambantota</a></mark>',
+            html=False,
+        )
         response = self.client.get(article.get_absolute_url(), {"q": "revanche imperiale"})
-        self.assertContains(response, '<mark id="match">Impériale revanche</mark>',
-                            html=False)
+        self.assertContains(response, '<mark id="match">Impériale revanche</mark>', html=False)
 
     def test_phrase_highlight_marks_only_the_phrase(self):
         article = self.article("Le monde selon")
@@ -129,12 +131,16 @@ class ReadingPagesTests(BaseTestCase):
         tags = list(source.hashtags.all())
         for n in range(15):
             clone = Article.objects.create(
-                title=f"China copy {n}", paragraphs=source.paragraphs, external_key=f"copy-{n}",
-                created=source.created, updated=source.updated,
+                title=f"China copy {n}",
+                paragraphs=source.paragraphs,
+                external_key=f"copy-{n}",
+                created=source.created,
+                updated=source.updated,
             )
             clone.hashtags.add(*tags)
-            Commentary.objects.create(article=clone, text="note", created=source.created,
-                                      updated=source.updated)
+            Commentary.objects.create(
+                article=clone, text="note", created=source.created, updated=source.updated
+            )
         from archive.models import refresh_hashtags
         from archive.search import index_articles
 
@@ -175,8 +181,9 @@ class ReadApiTests(BaseTestCase):
         self.assertEqual(data["title"], article.title)
         self.assertIn("\n\n", data["text"])
         self.assertEqual(data["commentary"][0]["origin"], "reply")
-        self.assertEqual(set(data["commentary"][0]),
-                         {"id", "text", "author", "origin", "quote", "created"})
+        self.assertEqual(
+            set(data["commentary"][0]), {"id", "text", "author", "origin", "quote", "created"}
+        )
         self.assertEqual(self.client.get("/api/articles/999999/").status_code, 404)
 
     def test_tags(self):

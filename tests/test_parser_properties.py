@@ -36,11 +36,38 @@ EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", 60))  # more for a deeper sea
 FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
 # Pieces that matter to the parser, mixed with arbitrary text.
-PIECES = st.sampled_from([
-    "• ", "  • ", "    • ", "      ", "    ", "•", "\n", "\r\n", "\r", "\n\n", "\ufeff", "\x00",
-    "#", "#tag", "#Crédit_social", "#ß", "@someone", "https://example.org/a_(b)", "{", "[", "]",
-    '{"articles": [', "\t", " ", "é", "—", "\u00a0", "\u2028",
-])
+PIECES = st.sampled_from(
+    [
+        "• ",
+        "  • ",
+        "    • ",
+        "      ",
+        "    ",
+        "•",
+        "\n",
+        "\r\n",
+        "\r",
+        "\n\n",
+        "\ufeff",
+        "\x00",
+        "#",
+        "#tag",
+        "#Crédit_social",
+        "#ß",
+        "@someone",
+        "https://example.org/a_(b)",
+        "{",
+        "[",
+        "]",
+        '{"articles": [',
+        "\t",
+        " ",
+        "é",
+        "—",
+        "\u00a0",
+        "\u2028",
+    ]
+)
 DUMP_TEXT = st.lists(st.one_of(PIECES, st.text(max_size=12)), max_size=60).map("".join)
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16"])
 
@@ -97,25 +124,33 @@ TAG = st.from_regex(r"[A-Za-zÀ-ÿ][\w-]{0,14}[\w]", fullmatch=True).filter(
     lambda t: find_hashtags(f"#{t}") == [t]
 )
 TOKEN = st.one_of(
-    WORD, WORD, WORD,
+    WORD,
+    WORD,
+    WORD,
     TAG.map(lambda t: f"#{t}"),
     st.from_regex(r"@[a-z][a-z0-9_]{1,8}", fullmatch=True),
     st.from_regex(r"https://example\.org/[a-z0-9/_-]{0,12}", fullmatch=True),
     st.sampled_from(["•", "•x", "—", "«", "»", "\u00a0", "\t", "(", ")", "…", "  "]),
 )
 # A line the format can hold: a bullet and a space at its start would make it a reply.
-LINE = st.lists(TOKEN, min_size=1, max_size=8).map(" ".join).filter(
-    lambda line: not re.match(r"•(\s|$)", line)
+LINE = (
+    st.lists(TOKEN, min_size=1, max_size=8)
+    .map(" ".join)
+    .filter(lambda line: not re.match(r"•(\s|$)", line))
 )
 PARAGRAPH = st.lists(LINE, min_size=1, max_size=3).map("\n".join)
 
 # A curator note as the note form saves it: stripped, not blank. The text format is made of
 # lines: white space at the end of a line, or a line of only white space, is not kept.
-NOTE = st.lists(PARAGRAPH, min_size=1, max_size=2).map("\n\n".join).map(
-    lambda text: "\n".join(line.rstrip() for line in text.strip().split("\n"))
-).filter(
-    lambda text: text and all(line.strip() for line in text.split("\n\n") for line in
-                              line.split("\n"))
+NOTE = (
+    st.lists(PARAGRAPH, min_size=1, max_size=2)
+    .map("\n\n".join)
+    .map(lambda text: "\n".join(line.rstrip() for line in text.strip().split("\n")))
+    .filter(
+        lambda text: (
+            text and all(line.strip() for line in text.split("\n\n") for line in line.split("\n"))
+        )
+    )
 )
 
 
@@ -126,8 +161,11 @@ def dump_posts(draw) -> str:
     for n in range(draw(st.integers(1, 4))):
         title = draw(LINE)
         lines.append(f"{'  ' if n else ''}• {title}")
-        url = draw(st.one_of(st.none(), st.from_regex(r"https://example\.org/p/[0-9]{1,4}",
-                                                      fullmatch=True)))
+        url = draw(
+            st.one_of(
+                st.none(), st.from_regex(r"https://example\.org/p/[0-9]{1,4}", fullmatch=True)
+            )
+        )
         lines.append(f"    {url}" if url else "")
         for paragraph in draw(st.lists(PARAGRAPH, max_size=3)):
             lines += [f"    {line}" for line in paragraph.split("\n")] + [""]
@@ -170,8 +208,13 @@ class RoundTripTests(HypothesisTestCase):
         self.import_text(dump)
         first = Article.objects.order_by("pk").first()
         for text in notes:  # curator notes are exported as replies
-            Commentary.objects.create(article=first, text=text, author=self.alice,
-                                      created=first.created, updated=first.created)
+            Commentary.objects.create(
+                article=first,
+                text=text,
+                author=self.alice,
+                created=first.created,
+                updated=first.created,
+            )
         before = text_view()
         out = io.StringIO()
         self.assertEqual(export(out, format="text"), len(before))
@@ -195,24 +238,33 @@ class RoundTripTests(HypothesisTestCase):
         self.assertEqual(full_view(), before)
 
     def _make_article(self, data, n: int) -> None:
-        any_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
-                           min_size=1, max_size=40)
+        any_text = st.text(
+            st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+            min_size=1,
+            max_size=40,
+        )
         title = data.draw(any_text.filter(str.strip))
-        dates = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1),
-                             timezones=st.just(UTC))
+        dates = st.datetimes(
+            min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)
+        )
         paragraphs = data.draw(st.lists(any_text, max_size=3))
         created = data.draw(dates)
         article = Article.objects.create(
-            title=title, url=data.draw(st.sampled_from(["", f"https://example.org/{n}", " x "])),
-            paragraphs=[{"text": t, "lang": data.draw(st.sampled_from(["", "fr", "en"]))}
-                        for t in paragraphs],
+            title=title,
+            url=data.draw(st.sampled_from(["", f"https://example.org/{n}", " x "])),
+            paragraphs=[
+                {"text": t, "lang": data.draw(st.sampled_from(["", "fr", "en"]))}
+                for t in paragraphs
+            ],
             language=data.draw(st.sampled_from(["", "fr", "de"])),
             links=data.draw(st.lists(any_text, max_size=2)),
             mentions=data.draw(st.lists(any_text, max_size=2)),
             external_key=f"k{n}-{data.draw(st.integers(0, 10**6))}",
             content_hash=data.draw(st.sampled_from(["", "abc"])),
-            source_file=data.draw(st.sampled_from(["", "dump.txt"])), source_line=n or None,
-            created=created, updated=data.draw(dates),
+            source_file=data.draw(st.sampled_from(["", "dump.txt"])),
+            source_line=n or None,
+            created=created,
+            updated=data.draw(dates),
         )
         article.set_hashtags(data.draw(st.lists(TAG, max_size=4)))
         text = "\n\n".join(paragraphs)
@@ -222,7 +274,8 @@ class RoundTripTests(HypothesisTestCase):
             start = data.draw(st.integers(0, max(0, len(text) - 1))) if anchored else None
             exact = text[start : start + data.draw(st.integers(1, 10))] if anchored else ""
             note = Commentary.objects.create(
-                article=article, text=data.draw(any_text),
+                article=article,
+                text=data.draw(any_text),
                 origin="reply" if reply else "note",
                 external_key=f"{article.external_key}:{position + 1}" if reply else None,
                 position=position + 1 if reply else 0,
@@ -232,7 +285,8 @@ class RoundTripTests(HypothesisTestCase):
                 quote_prefix=text[max(0, start - 32) : start] if anchored else "",
                 quote_suffix=text[start + len(exact) : start + len(exact) + 32] if anchored else "",
                 quote_start=start,
-                created=data.draw(dates), updated=data.draw(dates),
+                created=data.draw(dates),
+                updated=data.draw(dates),
             )
             tags = data.draw(st.lists(TAG, max_size=2, unique_by=hashtag_key))
             found = get_or_create_hashtags(tags)

@@ -39,7 +39,9 @@ class WriteEndpointTests(BaseTestCase):
 
     def call(self, method, url, data, kind):
         if kind == "json":
-            return getattr(self.client, method)(url, json.dumps(data), content_type="application/json")
+            return getattr(self.client, method)(
+                url, json.dumps(data), content_type="application/json"
+            )
         return getattr(self.client, method)(url, data)
 
     def test_anonymous_visitors_are_refused_everywhere(self):

@@ -12,8 +12,11 @@ import pytest
 
 from tests.base import DEMO_DUMPS, PROJECT, manage, scratch_database_url, subprocess_env
 
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 20 + "production-test-secret-key-0123456789",
-              "ALLOWED_HOSTS": "127.0.0.1,archive.example.org"}
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 20 + "production-test-secret-key-0123456789",
+    "ALLOWED_HOSTS": "127.0.0.1,archive.example.org",
+}
 
 
 def free_port() -> int:
@@ -40,23 +43,34 @@ def test_refuses_to_start_without_secret_key():
 def test_gunicorn_serves_pages_with_security_headers():
     static_root = Path(tempfile.mkdtemp(prefix="archive-static-"))
     with scratch_database_url() as url:
-        env = dict(PRODUCTION, DATABASE_URL=url, STATIC_ROOT=str(static_root),
-                   BEHIND_TLS_PROXY="1")
+        env = dict(PRODUCTION, DATABASE_URL=url, STATIC_ROOT=str(static_root), BEHIND_TLS_PROXY="1")
         manage("migrate", "--noinput", env=env)
         manage("import_dump", str(DEMO_DUMPS), env=env)
         manage("collectstatic", "--noinput", env=env)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "archive.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2"],
-            cwd=PROJECT, env=subprocess_env(env),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "archive.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+            ],
+            cwd=PROJECT,
+            env=subprocess_env(env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         try:
+
             def get(path: str):
-                request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
-                                                 headers={"X-Forwarded-Proto": "https",
-                                                          "Accept-Encoding": "gzip"})
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}{path}",
+                    headers={"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"},
+                )
                 return urllib.request.urlopen(request, timeout=10)
 
             for _ in range(100):

@@ -29,8 +29,10 @@ class SearchTests(BaseTestCase):
         self.assertTrue(titles("uberwachung")[0].startswith("China\u00a0: Totale Kontrolle"))
 
     def test_word_forms_in_several_languages(self):
-        self.assertIn("China\u00a0: Totale Kontrolle\u00a0? Die Wahrheit über das "
-                      "Sozialkreditpunktesystem", titles("Kontrollen"))
+        self.assertIn(
+            "China\u00a0: Totale Kontrolle\u00a0? Die Wahrheit über das Sozialkreditpunktesystem",
+            titles("Kontrollen"),
+        )
         self.assertTrue(any(t.startswith("Postes Canada") for t in titles("surveillait")))
         self.assertTrue(any(t.startswith("China blacklists") for t in titles("rewarded")))
 
@@ -55,8 +57,13 @@ class SearchTests(BaseTestCase):
         without = set(titles("productivity -microsoft"))
         self.assertTrue(without < with_microsoft)
         self.assertFalse(any("Microsoft" in t for t in without))
-        self.assertFalse(any("Microsoft" in t for t in titles('surveillance -"productivity score"')
-                             if "Score" in t))
+        self.assertFalse(
+            any(
+                "Microsoft" in t
+                for t in titles('surveillance -"productivity score"')
+                if "Score" in t
+            )
+        )
 
     def test_or(self):
         a = set(titles("Sozialkreditsystem"))
@@ -78,14 +85,17 @@ class SearchTests(BaseTestCase):
         self.assertTrue(found[0].startswith("Analyse du temps de travail"))
 
     def test_title_ranks_first(self):
-        self.assertTrue(titles("workplace analytics")[0].startswith("Microsoft Workplace Analytics")
-                        or titles("workplace analytics")[0].startswith("Transform your"))
+        self.assertTrue(
+            titles("workplace analytics")[0].startswith("Microsoft Workplace Analytics")
+            or titles("workplace analytics")[0].startswith("Transform your")
+        )
 
     def test_snippet_marks_words_and_escapes(self):
         hit = search("Hambantota").hits[0]
         self.assertIn("<mark>Hambantota</mark>", hit.snippet)
-        Article.objects.filter(pk=hit.article.pk).update(paragraphs=[
-            {"text": "<script>alert(1)</script> Hambantota & co", "lang": "fr"}])
+        Article.objects.filter(pk=hit.article.pk).update(
+            paragraphs=[{"text": "<script>alert(1)</script> Hambantota & co", "lang": "fr"}]
+        )
         from archive.search import index_articles
 
         index_articles([hit.article.pk])
@@ -94,9 +104,31 @@ class SearchTests(BaseTestCase):
         self.assertNotIn("<script>", snippet)
 
     def test_hostile_queries_never_fail(self):
-        for raw in ['"', '""', "NEAR(", "*", "a:b", "title:x", "-", "--x", "OR", "AND OR NOT",
-                    "😀", "\x00\x07", "x" * 5000, "(((", "'; DROP TABLE archive_article; --",
-                    '"unclosed phrase', "#", "#10", "-#", "^", "{title}:x", "a NOT b", "\\"]:
+        for raw in [
+            '"',
+            '""',
+            "NEAR(",
+            "*",
+            "a:b",
+            "title:x",
+            "-",
+            "--x",
+            "OR",
+            "AND OR NOT",
+            "😀",
+            "\x00\x07",
+            "x" * 5000,
+            "(((",
+            "'; DROP TABLE archive_article; --",
+            '"unclosed phrase',
+            "#",
+            "#10",
+            "-#",
+            "^",
+            "{title}:x",
+            "a NOT b",
+            "\\",
+        ]:
             results = search(raw)
             self.assertGreaterEqual(results.total, 0, raw)
         self.assertTrue(Article.objects.exists())
@@ -131,8 +163,9 @@ class SearchPageTests(BaseTestCase):
     def test_api(self):
         data = self.client.get("/api/search/", {"q": "#Microsoft"}).json()
         self.assertEqual(data["count"], 4)
-        self.assertEqual(set(data["results"][0]), {"id", "title", "url", "language", "tags",
-                                                   "snippet", "score"})
+        self.assertEqual(
+            set(data["results"][0]), {"id", "title", "url", "language", "tags", "snippet", "score"}
+        )
         self.assertIn("Microsoft", data["results"][0]["tags"])
         self.assertIsNone(data["previous"])
 

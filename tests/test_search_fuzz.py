@@ -8,12 +8,43 @@ from hypothesis.extra.django import TestCase
 
 from tests.base import DEMO_DUMPS, run_import
 
-SYNTAX = ['"', "-", "#", "OR", "AND", "NOT", "NEAR(", "(", ")", "*", ":", "^", "{", "}", "'",
-          "\\", "%", "_", "|", "&", "!", "<->", ";", "--", "/*", "\x00", "é", "Ü", "😀", "#10"]
+SYNTAX = [
+    '"',
+    "-",
+    "#",
+    "OR",
+    "AND",
+    "NOT",
+    "NEAR(",
+    "(",
+    ")",
+    "*",
+    ":",
+    "^",
+    "{",
+    "}",
+    "'",
+    "\\",
+    "%",
+    "_",
+    "|",
+    "&",
+    "!",
+    "<->",
+    ";",
+    "--",
+    "/*",
+    "\x00",
+    "é",
+    "Ü",
+    "😀",
+    "#10",
+]
 queries = st.one_of(
     st.text(max_size=200),
-    st.lists(st.one_of(st.sampled_from(SYNTAX), st.text(alphabet="abcéü ", max_size=8)),
-             max_size=20).map(" ".join),
+    st.lists(
+        st.one_of(st.sampled_from(SYNTAX), st.text(alphabet="abcéü ", max_size=8)), max_size=20
+    ).map(" ".join),
     st.lists(st.one_of(st.sampled_from(SYNTAX), st.text(max_size=5)), max_size=30).map("".join),
 )
 

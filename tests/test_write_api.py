@@ -35,16 +35,24 @@ class WriteApiTests(BaseTestCase):
 
     def test_bad_requests(self):
         self.client.force_login(self.alice)
-        for body, message in [("{not json", "not valid JSON"), ('["a"]', "JSON object"),
-                              ({"text": ""}, "empty"), ({"text": "  "}, "empty"),
-                              ({"text": 5}, "must be a string"),
-                              ({"text": "x", "quote": "nowhere in the text"}, "not in the article")]:
+        for body, message in [
+            ("{not json", "not valid JSON"),
+            ('["a"]', "JSON object"),
+            ({"text": ""}, "empty"),
+            ({"text": "  "}, "empty"),
+            ({"text": 5}, "must be a string"),
+            ({"text": "x", "quote": "nowhere in the text"}, "not in the article"),
+        ]:
             response = self.post(body)
             self.assertEqual(response.status_code, 400, body)
             self.assertIn(message, response.json()["detail"])
         self.assertFalse(Commentary.objects.filter(origin="note").exists())
-        self.assertEqual(self.client.post("/api/articles/999999/commentary/", "{}",
-                                          content_type="application/json").status_code, 404)
+        self.assertEqual(
+            self.client.post(
+                "/api/articles/999999/commentary/", "{}", content_type="application/json"
+            ).status_code,
+            404,
+        )
 
     def test_anonymous_and_readers_are_refused(self):
         self.assertEqual(self.post({"text": "x"}).status_code, 401)
@@ -53,13 +61,21 @@ class WriteApiTests(BaseTestCase):
         note = Commentary.objects.get(text__startswith="J’ai contacté")
         for method in ("patch", "delete"):
             call = getattr(self.client, method)
-            self.assertEqual(call(f"/api/commentary/{note.pk}/", "{}",
-                                  content_type="application/json").status_code, 403)
+            self.assertEqual(
+                call(
+                    f"/api/commentary/{note.pk}/", "{}", content_type="application/json"
+                ).status_code,
+                403,
+            )
         self.client.logout()
         for method in ("patch", "delete"):
             call = getattr(self.client, method)
-            self.assertEqual(call(f"/api/commentary/{note.pk}/", "{}",
-                                  content_type="application/json").status_code, 401)
+            self.assertEqual(
+                call(
+                    f"/api/commentary/{note.pk}/", "{}", content_type="application/json"
+                ).status_code,
+                401,
+            )
         self.assertFalse(Commentary.objects.filter(origin="note").exists())
         self.assertTrue(Commentary.objects.filter(pk=note.pk).exists())
 
@@ -68,16 +84,23 @@ class WriteApiTests(BaseTestCase):
         response = self.post({"text": "par jeton"}, HTTP_AUTHORIZATION=f"Token {token.key}")
         self.assertEqual(response.status_code, 201)
         note_id = response.json()["id"]
-        response = self.client.patch(f"/api/commentary/{note_id}/", json.dumps({"text": "changé"}),
-                                     content_type="application/json",
-                                     HTTP_AUTHORIZATION=f"Token {token.key}")
+        response = self.client.patch(
+            f"/api/commentary/{note_id}/",
+            json.dumps({"text": "changé"}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {token.key}",
+        )
         self.assertEqual(response.json()["text"], "changé")
-        self.assertEqual(self.post({"text": "x"}, HTTP_AUTHORIZATION="Token wrong").status_code, 401)
+        self.assertEqual(
+            self.post({"text": "x"}, HTTP_AUTHORIZATION="Token wrong").status_code, 401
+        )
         bob_token = ApiToken.objects.create(user=self.bob)
-        self.assertEqual(self.post({"text": "x"}, HTTP_AUTHORIZATION=f"Token {bob_token.key}")
-                         .status_code, 403)
-        response = self.client.delete(f"/api/commentary/{note_id}/",
-                                      HTTP_AUTHORIZATION=f"Token {token.key}")
+        self.assertEqual(
+            self.post({"text": "x"}, HTTP_AUTHORIZATION=f"Token {bob_token.key}").status_code, 403
+        )
+        response = self.client.delete(
+            f"/api/commentary/{note_id}/", HTTP_AUTHORIZATION=f"Token {token.key}"
+        )
         self.assertEqual(response.status_code, 204)
         self.assertFalse(Commentary.objects.filter(pk=note_id).exists())
 
@@ -90,15 +113,22 @@ class WriteApiTests(BaseTestCase):
         self.assertEqual(response.status_code, 403)
         page = client.get(self.article.get_absolute_url())
         token = page.cookies["csrftoken"].value
-        response = client.post(self.url, json.dumps({"text": "x"}), content_type="application/json",
-                               HTTP_X_CSRFTOKEN=token)
+        response = client.post(
+            self.url,
+            json.dumps({"text": "x"}),
+            content_type="application/json",
+            HTTP_X_CSRFTOKEN=token,
+        )
         self.assertEqual(response.status_code, 201)
 
     def test_patch_moves_the_anchor_and_only_owner_edits(self):
         self.client.force_login(self.alice)
         note_id = self.post({"text": "a"}).json()["id"]
-        response = self.client.patch(f"/api/commentary/{note_id}/", json.dumps({"quote": QUOTE}),
-                                     content_type="application/json")
+        response = self.client.patch(
+            f"/api/commentary/{note_id}/",
+            json.dumps({"quote": QUOTE}),
+            content_type="application/json",
+        )
         self.assertEqual(response.json()["quote"], QUOTE)
         from django.contrib.auth.models import User
 
@@ -107,19 +137,27 @@ class WriteApiTests(BaseTestCase):
         dave = User.objects.create_user("dave")
         make_curator(dave)
         self.client.force_login(dave)
-        response = self.client.patch(f"/api/commentary/{note_id}/", json.dumps({"text": "b"}),
-                                     content_type="application/json")
+        response = self.client.patch(
+            f"/api/commentary/{note_id}/",
+            json.dumps({"text": "b"}),
+            content_type="application/json",
+        )
         self.assertEqual(response.status_code, 403)
         self.client.force_login(self.charlie)
-        response = self.client.patch(f"/api/commentary/{note_id}/", json.dumps({"text": "b"}),
-                                     content_type="application/json")
+        response = self.client.patch(
+            f"/api/commentary/{note_id}/",
+            json.dumps({"text": "b"}),
+            content_type="application/json",
+        )
         self.assertEqual(response.status_code, 200)
 
 
 class LoginTests(BaseTestCase):
     def test_login_page_and_rate_limit(self):
         self.assertContains(self.client.get("/accounts/login/"), "Log in")
-        response = self.client.post("/accounts/login/", {"username": "alice", "password": "password"})
+        response = self.client.post(
+            "/accounts/login/", {"username": "alice", "password": "password"}
+        )
         self.assertEqual(response.status_code, 302)
         self.client.logout()
         from django.core.cache import cache
@@ -127,7 +165,9 @@ class LoginTests(BaseTestCase):
         cache.clear()
         for _ in range(5):
             self.client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
-        response = self.client.post("/accounts/login/", {"username": "alice", "password": "password"})
+        response = self.client.post(
+            "/accounts/login/", {"username": "alice", "password": "password"}
+        )
         self.assertContains(response, "Too many failed logins")
         cache.clear()
 

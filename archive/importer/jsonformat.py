@@ -144,7 +144,7 @@ class _Reader:
                         break
             self._check_header(header)
             if not seen_articles:
-                raise self.error("this JSON has no \"articles\" list: not an archive export", 1)
+                raise self.error('this JSON has no "articles" list: not an archive export', 1)
         if self.peek():
             raise self.error("text after the end of the JSON document")
 
@@ -153,8 +153,11 @@ class _Reader:
             raise self.error(f"this JSON is not an archive export (format {header['format']!r})", 1)
         version = header.get("version", JSON_VERSION)
         if not isinstance(version, int) or version > JSON_VERSION:
-            raise self.error(f"export format version {version!r} is newer than this program "
-                             f"reads ({JSON_VERSION})", 1)
+            raise self.error(
+                f"export format version {version!r} is newer than this program "
+                f"reads ({JSON_VERSION})",
+                1,
+            )
 
     def _array(self) -> Iterator[tuple[int, object]]:
         self.expect("[")
@@ -265,15 +268,21 @@ def _article(data) -> dict:
     for item in raw_paragraphs:
         if isinstance(item, str):
             item = {"text": item, "lang": ""}
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str) \
-                or not isinstance(item.get("lang", ""), str):
-            raise _Invalid("each paragraph must be {\"text\": …, \"lang\": …}")
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("text"), str)
+            or not isinstance(item.get("lang", ""), str)
+        ):
+            raise _Invalid('each paragraph must be {"text": …, "lang": …}')
         paragraphs.append({"text": item["text"], "lang": item.get("lang", "")})
     key = _string(data, "key", max_length=64)
     if not key:
         key = _key("post", ParsedPost(line=0, title=title, url=url).identity())
     article = {
-        "external_key": key, "title": title, "url": url, "paragraphs": paragraphs,
+        "external_key": key,
+        "title": title,
+        "url": url,
+        "paragraphs": paragraphs,
         "language": _string(data, "language", max_length=8),
         "links": _list_of_strings(data, "links"),
         "mentions": _list_of_strings(data, "mentions"),
@@ -301,7 +310,7 @@ def _article(data) -> dict:
 def _note(data: dict) -> dict:
     origin = data.get("origin", "note")
     if origin not in ("reply", "note"):
-        raise _Invalid("“origin” must be \"reply\" or \"note\"")
+        raise _Invalid('“origin” must be "reply" or "note"')
     quote = data.get("quote") or {}
     if not isinstance(quote, dict):
         raise _Invalid("“quote” must be an object")
@@ -327,11 +336,34 @@ def _note(data: dict) -> dict:
 # --- storing -----------------------------------------------------------------------------
 
 
-ARTICLE_FIELDS = ["title", "url", "paragraphs", "language", "links", "mentions", "content_hash",
-                  "source_file", "source_line", "created", "updated"]
-NOTE_FIELDS = ["article_id", "origin", "text", "author_id", "author_name", "quote_exact",
-               "quote_prefix", "quote_suffix", "quote_start", "position", "source_line",
-               "created", "updated"]
+ARTICLE_FIELDS = [
+    "title",
+    "url",
+    "paragraphs",
+    "language",
+    "links",
+    "mentions",
+    "content_hash",
+    "source_file",
+    "source_line",
+    "created",
+    "updated",
+]
+NOTE_FIELDS = [
+    "article_id",
+    "origin",
+    "text",
+    "author_id",
+    "author_name",
+    "quote_exact",
+    "quote_prefix",
+    "quote_suffix",
+    "quote_start",
+    "position",
+    "source_line",
+    "created",
+    "updated",
+]
 
 
 def import_json(source: TextSource, result, *, tags=(), progress=None):
@@ -344,8 +376,10 @@ def import_json(source: TextSource, result, *, tags=(), progress=None):
     encoding, errors = _text_encoding(source)
     article_keys: set[str] = set()
     note_keys: set[str] = set()
-    with open(source.path, encoding=encoding, errors=errors, newline="") as handle, \
-            transaction.atomic():
+    with (
+        open(source.path, encoding=encoding, errors=errors, newline="") as handle,
+        transaction.atomic(),
+    ):
         lock_imports()
         reader = _Reader(source.path, handle)
         batch: list[dict] = []
@@ -357,20 +391,32 @@ def import_json(source: TextSource, result, *, tags=(), progress=None):
                 except _Invalid as error:
                     raise DumpError(source.path, line, f"article {seen + 1}: {error}") from None
                 except RecursionError:
-                    raise DumpError(source.path, line, f"article {seen + 1}: lists or objects "
-                                    "nested too deeply") from None
+                    raise DumpError(
+                        source.path, line, f"article {seen + 1}: lists or objects nested too deeply"
+                    ) from None
                 if article["external_key"] in article_keys:
-                    raise DumpError(source.path, line, f"article {seen + 1}: the same article "
-                                    f"(key {article['external_key']}) is in the file twice")
+                    raise DumpError(
+                        source.path,
+                        line,
+                        f"article {seen + 1}: the same article "
+                        f"(key {article['external_key']}) is in the file twice",
+                    )
                 article_keys.add(article["external_key"])
                 for note in article["commentary"]:
                     if note["external_key"]:
                         if note["external_key"] in note_keys:
-                            raise DumpError(source.path, line, f"article {seen + 1}: commentary "
-                                            f"key {note['external_key']} is in the file twice")
+                            raise DumpError(
+                                source.path,
+                                line,
+                                f"article {seen + 1}: commentary "
+                                f"key {note['external_key']} is in the file twice",
+                            )
                         note_keys.add(note["external_key"])
-                article["hashtags"] += [t for t in extra if hashtag_key(t) not in
-                                        {hashtag_key(h) for h in article["hashtags"]}]
+                article["hashtags"] += [
+                    t
+                    for t in extra
+                    if hashtag_key(t) not in {hashtag_key(h) for h in article["hashtags"]}
+                ]
                 article["line"] = line
                 batch.append(article)
                 seen += 1
@@ -410,8 +456,9 @@ def _write(batch: list[dict], result, now: datetime) -> None:
         data["created"] = data["created"] or (known["created"] if known else now)
         data["updated"] = data["updated"] or (known["updated"] if known else data["created"])
         fields = {name: data[name] for name in ARTICLE_FIELDS}
-        article = Article(pk=known["pk"] if known else None, external_key=data["external_key"],
-                          **fields)
+        article = Article(
+            pk=known["pk"] if known else None, external_key=data["external_key"], **fields
+        )
         if known is None:
             to_create.append(article)
         elif any(known[name] != fields[name] for name in ARTICLE_FIELDS):
@@ -429,12 +476,14 @@ def _write(batch: list[dict], result, now: datetime) -> None:
     tags = get_or_create_hashtags(spellings) if spellings else {}
     result.tags.update(t.pk for t in tags.values())
     ids = [article.pk for _, article in rows]
-    result.tags.update(TaggedArticle.objects.filter(content_object_id__in=ids)
-                       .values_list("tag_id", flat=True))
+    result.tags.update(
+        TaggedArticle.objects.filter(content_object_id__in=ids).values_list("tag_id", flat=True)
+    )
     TaggedArticle.objects.filter(content_object_id__in=ids).delete()
     TaggedArticle.objects.bulk_create(
         TaggedArticle(content_object_id=article.pk, tag_id=tags[hashtag_key(t)].pk, spelling=t)
-        for data, article in rows for t in data["hashtags"]
+        for data, article in rows
+        for t in data["hashtags"]
     )
     _write_commentary(rows, tags, result, now, Commentary, TaggedCommentary)
     index_articles(ids)
@@ -448,14 +497,26 @@ def _write_commentary(rows, tags, result, now, Commentary, TaggedCommentary) -> 
         return
     usernames = {note["author"] for _, note in notes if note["author"]}
     User = get_user_model()
-    users = dict(User.objects.filter(**{f"{User.USERNAME_FIELD}__in": usernames})
-                 .values_list(User.USERNAME_FIELD, "pk")) if usernames else {}
-    by_key = {c.external_key: c for c in Commentary.objects.filter(
-        external_key__in=[n["external_key"] for _, n in notes if n["external_key"]])}
+    users = (
+        dict(
+            User.objects.filter(**{f"{User.USERNAME_FIELD}__in": usernames}).values_list(
+                User.USERNAME_FIELD, "pk"
+            )
+        )
+        if usernames
+        else {}
+    )
+    by_key = {
+        c.external_key: c
+        for c in Commentary.objects.filter(
+            external_key__in=[n["external_key"] for _, n in notes if n["external_key"]]
+        )
+    }
     # Curator notes have no key: the same note is the same article, text and creation time.
     unkeyed: dict[tuple, list] = {}
-    for c in Commentary.objects.filter(article_id__in=[a.pk for a, _ in notes],
-                                       external_key__isnull=True).order_by("pk"):
+    for c in Commentary.objects.filter(
+        article_id__in=[a.pk for a, _ in notes], external_key__isnull=True
+    ).order_by("pk"):
         unkeyed.setdefault((c.article_id, c.text), []).append(c)
     to_create, to_update, saved = [], [], []
     for article, note in notes:
@@ -468,8 +529,9 @@ def _write_commentary(rows, tags, result, now, Commentary, TaggedCommentary) -> 
                 candidates.remove(found)
         note["created"] = note["created"] or (found.created if found else now)
         note["updated"] = note["updated"] or (found.updated if found else note["created"])
-        fields = {name: note[name] for name in NOTE_FIELDS if name not in ("article_id",
-                                                                            "author_id")}
+        fields = {
+            name: note[name] for name in NOTE_FIELDS if name not in ("article_id", "author_id")
+        }
         fields["article_id"] = article.pk
         fields["author_id"] = users.get(note["author"])
         if note["author"] and fields["author_id"] is None and not fields["author_name"]:
@@ -485,10 +547,14 @@ def _write_commentary(rows, tags, result, now, Commentary, TaggedCommentary) -> 
     Commentary.objects.bulk_create(to_create)
     Commentary.objects.bulk_update(to_update, NOTE_FIELDS)
     result.replies += len(notes)
-    result.tags.update(TaggedCommentary.objects.filter(content_object__in=to_update)
-                       .values_list("tag_id", flat=True))
+    result.tags.update(
+        TaggedCommentary.objects.filter(content_object__in=to_update).values_list(
+            "tag_id", flat=True
+        )
+    )
     TaggedCommentary.objects.filter(content_object__in=to_update).delete()
     TaggedCommentary.objects.bulk_create(
         TaggedCommentary(content_object_id=c.pk, tag_id=tags[hashtag_key(t)].pk, spelling=t)
-        for c, note in saved for t in note["hashtags"]
+        for c, note in saved
+        for t in note["hashtags"]
     )

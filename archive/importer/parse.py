@@ -64,8 +64,13 @@ class ParsedPost:
         return f"{self.url.strip()}\n{' '.join(fold(self.title).split())}"
 
     def content_hash(self) -> str:
-        payload = [self.title, self.url, self.paragraphs, self.hashtags,
-                   [r.paragraphs for r in self.replies]]
+        payload = [
+            self.title,
+            self.url,
+            self.paragraphs,
+            self.hashtags,
+            [r.paragraphs for r in self.replies],
+        ]
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -156,8 +161,9 @@ def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPos
         yield done
 
 
-def parse_plain(path, lines: Iterable[tuple[int, str]], *, title: str | None = None,
-                url: str = "") -> Iterator[ParsedPost]:
+def parse_plain(
+    path, lines: Iterable[tuple[int, str]], *, title: str | None = None, url: str = ""
+) -> Iterator[ParsedPost]:
     first_line = 0
     title_from_file = title is None
     raw: list[str] = []

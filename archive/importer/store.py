@@ -21,8 +21,18 @@ from archive.queries import forget_article_count
 from archive.text import HASHTAG_MAX, fold, hashtag_key
 
 BATCH_SIZE = 500
-ARTICLE_FIELDS = ["title", "url", "paragraphs", "language", "links", "mentions", "content_hash",
-                  "source_file", "source_line", "updated"]
+ARTICLE_FIELDS = [
+    "title",
+    "url",
+    "paragraphs",
+    "language",
+    "links",
+    "mentions",
+    "content_hash",
+    "source_file",
+    "source_line",
+    "updated",
+]
 
 
 @dataclass
@@ -68,7 +78,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            )
         elif path.exists():
             found.append(path)
         else:
@@ -89,7 +101,9 @@ def import_paths(
     summary = ImportSummary()
     for path in expand_paths(paths):
         try:
-            summary.files.append(import_file(path, title=title, url=url, tags=tags, progress=progress))
+            summary.files.append(
+                import_file(path, title=title, url=url, tags=tags, progress=progress)
+            )
         except DumpError as error:
             summary.errors.append(error)
     summary.seconds = time.perf_counter() - started
@@ -114,16 +128,20 @@ def import_file(
         writer = _BatchWriter(source, result)
         for post in _posts(source, result, title=title, url=url):
             if extra_tags:
-                post.hashtags += [t for t in extra_tags if hashtag_key(t) not in
-                                  {hashtag_key(h) for h in post.hashtags}]
+                post.hashtags += [
+                    t
+                    for t in extra_tags
+                    if hashtag_key(t) not in {hashtag_key(h) for h in post.hashtags}
+                ]
             writer.add(post)
             if progress and writer.seen % 200 == 0:
                 progress(path.name, source.bytes_read(), source.size, writer.seen)
         writer.flush()
         from archive.models import refresh_hashtags
 
-        refresh_hashtags(result.tags, usage_deltas=writer.usage_deltas,
-                         names_for=writer.new_spellings)
+        refresh_hashtags(
+            result.tags, usage_deltas=writer.usage_deltas, names_for=writer.new_spellings
+        )
     forget_article_count()
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
@@ -252,16 +270,25 @@ class _BatchWriter:
         found = iter(detect_many([t for post, _, _ in pending for t in post.paragraphs]))
         for post, known, digest in pending:
             langs, language = detect_paragraphs(
-                post.paragraphs, [next(found) for _ in post.paragraphs])
+                post.paragraphs, [next(found) for _ in post.paragraphs]
+            )
             article = Article(
                 pk=known[0] if known else None,
-                title=post.title, url=post.url,
-                paragraphs=[{"text": t, "lang": lang} for t, lang in zip(post.paragraphs, langs,
-                                                                         strict=True)],
-                language=language, links=post.links, mentions=post.mentions,
-                external_key=post.key, content_hash=digest,
-                source_file=str(self.source.path)[-500:], source_line=post.line,
-                created=self.now, updated=self.now,
+                title=post.title,
+                url=post.url,
+                paragraphs=[
+                    {"text": t, "lang": lang}
+                    for t, lang in zip(post.paragraphs, langs, strict=True)
+                ],
+                language=language,
+                links=post.links,
+                mentions=post.mentions,
+                external_key=post.key,
+                content_hash=digest,
+                source_file=str(self.source.path)[-500:],
+                source_line=post.line,
+                created=self.now,
+                updated=self.now,
             )
             (to_update if known else to_create).append(article)
             changed_posts.append((post, article))
@@ -274,8 +301,13 @@ class _BatchWriter:
         updated_ids = [a.pk for a in to_update]
 
         spellings = [t for post, _ in changed_posts for t in post.hashtags]
-        spellings += [t for post, _ in changed_posts for r in post.replies for t in r.hashtags
-                      if len(t) <= HASHTAG_MAX]
+        spellings += [
+            t
+            for post, _ in changed_posts
+            for r in post.replies
+            for t in r.hashtags
+            if len(t) <= HASHTAG_MAX
+        ]
         tags = get_or_create_hashtags(spellings)
         old_uses = TaggedArticle.objects.filter(content_object_id__in=updated_ids)
         for tag_id in old_uses.values_list("tag_id", flat=True):
@@ -306,18 +338,24 @@ class _BatchWriter:
         if not keyed:
             return
         existing = {
-            c.external_key: c
-            for c in Commentary.objects.filter(external_key__in=list(keyed))
+            c.external_key: c for c in Commentary.objects.filter(external_key__in=list(keyed))
         }
         to_create, to_update = [], []
         for key, (article, reply, n) in keyed.items():
             note = existing.get(key)
             if note is None:
-                to_create.append(Commentary(
-                    article_id=article.pk, text=reply.text, origin=Commentary.Origin.REPLY,
-                    external_key=key, position=n, source_line=reply.line,
-                    created=self.now, updated=self.now,
-                ))
+                to_create.append(
+                    Commentary(
+                        article_id=article.pk,
+                        text=reply.text,
+                        origin=Commentary.Origin.REPLY,
+                        external_key=key,
+                        position=n,
+                        source_line=reply.line,
+                        created=self.now,
+                        updated=self.now,
+                    )
+                )
             elif note.text != reply.text:
                 note.text, note.updated, note.source_line = reply.text, self.now, reply.line
                 to_update.append(note)
@@ -327,9 +365,11 @@ class _BatchWriter:
         TaggedCommentary.objects.filter(content_object__in=to_update).delete()
         by_key = {c.external_key: c for c in to_create + to_update}
         TaggedCommentary.objects.bulk_create(
-            TaggedCommentary(content_object_id=by_key[key].pk, tag_id=tags[hashtag_key(t)].pk,
-                             spelling=t)
-            for key, (_, reply, _) in keyed.items() if key in by_key
-            for t in reply.hashtags if hashtag_key(t) in tags
+            TaggedCommentary(
+                content_object_id=by_key[key].pk, tag_id=tags[hashtag_key(t)].pk, spelling=t
+            )
+            for key, (_, reply, _) in keyed.items()
+            if key in by_key
+            for t in reply.hashtags
+            if hashtag_key(t) in tags
         )
-

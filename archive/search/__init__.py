@@ -1,6 +1,6 @@
 """Full-text search: parse the query, ask the database's backend, rank, and cut snippets.
 
-    results = search("credit social #Chine", page=1)
+results = search("credit social #Chine", page=1)
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ def search(
         results.reachable = len(found.items)
     else:
         ids, results.total, results.total_is_capped = backend.filter_only(
-            query, language=language or None, offset=offset, limit=page_size,
+            query,
+            language=language or None,
+            offset=offset,
+            limit=page_size,
             count_limit=count_limit,
         )
         scores = dict.fromkeys(ids, 0.0)

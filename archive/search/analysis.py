@@ -16,7 +16,8 @@ import Stemmer
 
 from archive.text import fold
 
-# Letters and digits only: "_" and "-" separate words, as in FTS5's unicode61 and PostgreSQL's parser.
+# Letters and digits only: "_" and "-" separate words, as in FTS5's unicode61 tokenizer
+# and PostgreSQL's parser.
 TOKEN_RE = re.compile(r"[^\W_]+")
 STEM_LANGUAGES = ("french", "german", "english", "italian")
 MAX_WORD = 60  # longer "words" (hashes, base64) are not worth indexing

@@ -75,9 +75,9 @@ def reindex_all(progress: Callable[[int, int], None] | None = None, using: str =
         last_id = 0
         while True:
             chunk = list(
-                Article.objects.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[
-                    :BATCH
-                ]
+                Article.objects.filter(pk__gt=last_id)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:BATCH]
             )
             if not chunk:
                 break

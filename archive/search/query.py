@@ -122,4 +122,3 @@ def parse(raw: str | None) -> Query:
     query.tags = list(dict.fromkeys(query.tags))[:MAX_CLAUSES]
     query.excluded_tags = list(dict.fromkeys(query.excluded_tags))[:MAX_CLAUSES]
     return query
-

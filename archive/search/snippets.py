@@ -106,5 +106,7 @@ def snippet(texts: list[str], query: Query) -> SafeString:
     hi = min(len(best_tokens), lo + SNIPPET_WORDS)
     start = best_tokens[lo].start() if lo > 0 else 0
     end = best_tokens[hi - 1].end() if hi < len(best_tokens) else len(best_text)
-    html = _marked(best_text, start, end, matcher, None) if matcher else escape(best_text[start:end])
+    html = (
+        _marked(best_text, start, end, matcher, None) if matcher else escape(best_text[start:end])
+    )
     return mark_safe(("… " if start > 0 else "") + html + (" …" if end < len(best_text) else ""))

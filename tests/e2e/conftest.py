@@ -60,8 +60,9 @@ def browser() -> Browser:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM} (make browser-deps)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -112,8 +113,9 @@ def new_context(request, browser, artifacts_dir):
         if failed:
             for j, page in enumerate(context.pages):
                 try:
-                    page.screenshot(path=str(artifacts_dir / f"{test}--FAILED-{i}-{j}.png"),
-                                    full_page=True)
+                    page.screenshot(
+                        path=str(artifacts_dir / f"{test}--FAILED-{i}-{j}.png"), full_page=True
+                    )
                 except Exception:  # a closed page must not hide the failure
                     pass
         context.close()

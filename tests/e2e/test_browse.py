@@ -36,6 +36,7 @@ def test_reader_follows_hashtags(page, archive, shot):
     inline.click()
     expect(page).to_have_url(re.compile(r"/tags/chine/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("#Chine")
-    expect(page.locator("article.card").get_by_role("link", name="Le monde selon #Xi_Jinping")
-           ).to_be_visible()
+    expect(
+        page.locator("article.card").get_by_role("link", name="Le monde selon #Xi_Jinping")
+    ).to_be_visible()
     shot(page, "4-inline-tag-page")

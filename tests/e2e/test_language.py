@@ -21,9 +21,11 @@ def test_switcher_turns_the_interface_french_and_back(page, archive, shot):
     expect(page.get_by_role("heading", name="Hashtags associés")).to_be_visible()
     expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
     expect(page.get_by_role("searchbox", name="Rechercher dans l’archive")).to_have_attribute(
-        "placeholder", "Une citation, un mot, un #hashtag…")
+        "placeholder", "Une citation, un mot, un #hashtag…"
+    )
     expect(page.get_by_role("button", name="FR", exact=True)).to_have_attribute(
-        "aria-current", "true")
+        "aria-current", "true"
+    )
     shot(page, "1-tag-page-fr")
 
     # The choice holds on the next pages.

@@ -21,8 +21,12 @@ def test_phone_pages_do_not_scroll_sideways(new_context, archive, shot):
     page = new_context("fr-FR").new_page()  # the French labels are the longer ones
     page.set_viewport_size({"width": 360, "height": 740})
     article = Article.objects.get(title__startswith="Le monde selon")
-    for step, path in (("home", "/"), ("article", article.get_absolute_url()),
-                       ("tags", "/tags/"), ("search", "/search/?q=surveillance")):
+    for step, path in (
+        ("home", "/"),
+        ("article", article.get_absolute_url()),
+        ("tags", "/tags/"),
+        ("search", "/search/?q=surveillance"),
+    ):
         page.goto(archive.url + path)
         expect(page.locator("main h1")).to_be_visible()
         assert page.evaluate(OVERFLOW) == [], f"{path} is wider than a phone"
@@ -31,8 +35,9 @@ def test_phone_pages_do_not_scroll_sideways(new_context, archive, shot):
 
 def test_long_hashtags_stay_in_their_column(page, archive, shot):
     page.goto(archive.url + "/tags/")
-    expect(page.locator("ul.az a", has_text="#Organisation_de_coopération_de_Shangaï")
-           ).to_be_visible()
+    expect(
+        page.locator("ul.az a", has_text="#Organisation_de_coopération_de_Shangaï")
+    ).to_be_visible()
     spilling = page.evaluate("""() => [...document.querySelectorAll("ul.az li")]
         .filter(li => li.scrollWidth > li.clientWidth + 1).map(li => li.textContent)""")
     assert spilling == []

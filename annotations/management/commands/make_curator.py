@@ -9,8 +9,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--create", action="store_true", help="create the user (asks nothing;"
-                            " set a password with `manage.py changepassword`)")
+        parser.add_argument(
+            "--create",
+            action="store_true",
+            help="create the user (asks nothing; set a password with `manage.py changepassword`)",
+        )
         parser.add_argument("--token", action="store_true", help="also print a new API token")
 
     def handle(self, username, create=False, token=False, **options):

@@ -8,8 +8,10 @@ from archive.exporter import FORMATS, ExportError, export
 
 
 class Command(BaseCommand):
-    help = ("Export the archive (or one hashtag's articles) as a bulleted text dump, or as JSON "
-            "with everything, anchors included. import_dump reads both back.")
+    help = (
+        "Export the archive (or one hashtag's articles) as a bulleted text dump, or as JSON "
+        "with everything, anchors included. import_dump reads both back."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("out", help="file to write (written whole or not at all); - for stdout")

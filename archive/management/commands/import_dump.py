@@ -11,15 +11,22 @@ IMPORT_WAIT_SECONDS = 600
 
 
 class Command(BaseCommand):
-    help = ("Import dumps (files or folders): bulleted exports, plain articles and JSON exports "
-            "(export_dump --format json). Idempotent.")
+    help = (
+        "Import dumps (files or folders): bulleted exports, plain articles and JSON exports "
+        "(export_dump --format json). Idempotent."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="dump files or folders of dumps")
         parser.add_argument("--title", help="title of a plain article (default: its first line)")
         parser.add_argument("--url", default="", help="source URL of a plain article")
-        parser.add_argument("--tag", action="append", default=[], dest="tags",
-                            help="hashtag to add to every imported article (repeatable)")
+        parser.add_argument(
+            "--tag",
+            action="append",
+            default=[],
+            dest="tags",
+            help="hashtag to add to every imported article (repeatable)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
 
     def handle(self, *args, **options):
@@ -40,8 +47,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         except DatabaseError as error:
             # The file being imported was rolled back; files finished before it were kept.
-            raise CommandError(f"database error, nothing from the current file was kept: "
-                               f"{error}".strip()) from None
+            raise CommandError(
+                f"database error, nothing from the current file was kept: {error}".strip()
+            ) from None
         for result in summary.files:
             for warning in result.warnings:
                 self.stderr.write(self.style.WARNING(f"warning: {warning}"))

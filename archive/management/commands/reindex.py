@@ -21,5 +21,8 @@ class Command(BaseCommand):
         count = reindex_all(progress=progress)
         if tty:
             sys.stderr.write("\n")
-        self.stdout.write(self.style.SUCCESS(
-            f"Reindexed {count:,} articles in {time.perf_counter() - started:.1f} s"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Reindexed {count:,} articles in {time.perf_counter() - started:.1f} s"
+            )
+        )

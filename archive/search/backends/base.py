@@ -46,8 +46,9 @@ TAGGED_ROWS = (
 TAGGED_IDS = f"SELECT ta.content_object_id FROM {TAGGED_ROWS}"
 
 
-def filter_sql(query: Query, id_column: str, language: str | None,
-               tag_ids: dict[str, list[int]] | None = None) -> tuple[str, list]:
+def filter_sql(
+    query: Query, id_column: str, language: str | None, tag_ids: dict[str, list[int]] | None = None
+) -> tuple[str, list]:
     """SQL conditions (plain SQL on both engines) for hashtag and language filters.
 
     With `tag_ids` (SearchBackend.tag_ids: the hashtags behind each search key, looked up first)
@@ -66,7 +67,8 @@ def filter_sql(query: Query, id_column: str, language: str | None,
         ids = tag_ids.get(key, [])
         return (
             "EXISTS (SELECT 1 FROM archive_taggedarticle ta WHERE ta.content_object_id = "
-            f"{id_column} AND ta.tag_id IN ({', '.join(['%s'] * len(ids)) or 'NULL'}))", ids
+            f"{id_column} AND ta.tag_id IN ({', '.join(['%s'] * len(ids)) or 'NULL'}))",
+            ids,
         )
 
     for key in query.tags:
@@ -79,7 +81,8 @@ def filter_sql(query: Query, id_column: str, language: str | None,
         params += values
     if language:
         parts.append(
-            f"EXISTS (SELECT 1 FROM archive_article la WHERE la.id = {id_column} AND la.language = %s)"
+            f"EXISTS (SELECT 1 FROM archive_article la WHERE la.id = {id_column}"
+            " AND la.language = %s)"
         )
         params.append(language)
     return (" AND ".join(parts) or "1=1"), params
@@ -99,7 +102,8 @@ class SearchBackend:
             with self.connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT search_key, id FROM archive_hashtag WHERE search_key IN "
-                    f"({', '.join(['%s'] * len(keys))}) ORDER BY id", keys,
+                    f"({', '.join(['%s'] * len(keys))}) ORDER BY id",
+                    keys,
                 )
                 for key, tag_id in cursor.fetchall():
                     found.setdefault(key, []).append(tag_id)
@@ -141,7 +145,8 @@ class SearchBackend:
             if driver is not None and size <= threshold and self.DRIVE_BY_RAREST_TAG:
                 cursor.execute(
                     f"{base} AND a.id IN ({TAGGED_IDS}) ORDER BY a.created DESC, a.id "
-                    "LIMIT %s OFFSET %s", [*params, driver, limit, offset],
+                    "LIMIT %s OFFSET %s",
+                    [*params, driver, limit, offset],
                 )
             else:
                 cursor.execute(
@@ -178,8 +183,9 @@ class SearchBackend:
         """The wanted hashtag (search key) with the fewest uses, and that count (capped)."""
         best, best_size = None, 0
         for key in keys:
-            cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {TAGGED_ROWS} LIMIT %s) t",
-                           [key, cap])
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {TAGGED_ROWS} LIMIT %s) t", [key, cap]
+            )
             size = cursor.fetchone()[0]
             if best is None or size < best_size:
                 best, best_size = key, size

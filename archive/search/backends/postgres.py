@@ -26,8 +26,12 @@ CREATE_SQL = [
 ]
 DROP_SQL = [f"DROP TABLE IF EXISTS {TABLE}"]
 # ts_rank weights are listed D, C, B, A: text, commentary, hashtags, title.
-RANK_WEIGHTS = "{%s,%s,%s,%s}" % tuple(
-    w / WEIGHT_TITLE for w in (WEIGHT_BODY, WEIGHT_COMMENTARY, WEIGHT_TAGS, WEIGHT_TITLE)
+RANK_WEIGHTS = (
+    "{"
+    + ",".join(
+        str(w / WEIGHT_TITLE) for w in (WEIGHT_BODY, WEIGHT_COMMENTARY, WEIGHT_TAGS, WEIGHT_TITLE)
+    )
+    + "}"
 )
 # A tsvector holds at most 1 MB; beyond this the tail of a huge text is not indexed.
 MAX_DOCUMENT_CHARS = 400_000
@@ -80,8 +84,15 @@ class PostgresBackend(SearchBackend):
         rows = []
         for d in documents:
             body = d.body[:MAX_DOCUMENT_CHARS]
-            rows.append((d.article_id, d.title[:MAX_DOCUMENT_CHARS], d.tags,
-                         d.commentary[:MAX_DOCUMENT_CHARS], body))
+            rows.append(
+                (
+                    d.article_id,
+                    d.title[:MAX_DOCUMENT_CHARS],
+                    d.tags,
+                    d.commentary[:MAX_DOCUMENT_CHARS],
+                    body,
+                )
+            )
         with self.connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {TABLE} (article_id, document) VALUES (%s, {DOCUMENT_SQL}) "
@@ -111,8 +122,9 @@ class PostgresBackend(SearchBackend):
         matches = f"FROM {TABLE} d WHERE d.document @@ {tsquery} AND {where}"
         params = [*tsquery_params, *filter_params]
         phrase = phrase_sql(query)
-        phrase_column, phrase_params = (f"c.document @@ {phrase[0]}", phrase[1]) if phrase else (
-            "false", [])
+        phrase_column, phrase_params = (
+            (f"c.document @@ {phrase[0]}", phrase[1]) if phrase else ("false", [])
+        )
         with self.connection.cursor() as cursor:
             # Newest matches first, then rank just those: ts_rank never runs on every hit. The
             # subquery hands its documents out (no join back to the table, which the planner

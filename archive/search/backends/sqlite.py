@@ -74,7 +74,8 @@ class SQLiteBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             self._delete(cursor, [d.article_id for d in documents])
             cursor.executemany(
-                f"INSERT INTO {TABLE}(rowid, title, tags, commentary, body) VALUES (%s, %s, %s, %s, %s)",
+                f"INSERT INTO {TABLE}(rowid, title, tags, commentary, body)"
+                " VALUES (%s, %s, %s, %s, %s)",
                 [(d.article_id, d.title, d.tags, d.commentary, d.body) for d in documents],
             )
 

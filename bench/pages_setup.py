@@ -26,11 +26,12 @@ def main() -> int:
         .first()
         or Hashtag.objects.order_by("pk").first()
     )
-    article = Article.objects.order_by("-pk").only("pk").first()
+    article = Article.objects.order_by("-pk").only("pk", "title").first()
     if tag is None or article is None:
         print(json.dumps({"skipped": "the database is empty"}))
         return 0
-    paths = {"home": "/", "tag": f"/tags/{tag.slug}/", "article": f"/articles/{article.pk}/"}
+    # Canonical addresses: /articles/<id>/ alone answers with a redirect to the slugged one.
+    paths = {"home": "/", "tag": tag.get_absolute_url(), "article": article.get_absolute_url()}
     client = Client()
     problems = []
     for path in paths.values():

@@ -11,7 +11,10 @@ from archive.env import database_from_url, env_bool, env_int, env_list
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ARCHIVE_VAR_DIR", BASE_DIR / "var"))
 
-DEBUG = env_bool("DEBUG", False)
+# On by default so that `pip install -e . && python manage.py migrate` works anywhere; production
+# sets DEBUG=0 (and then must set SECRET_KEY), and the WSGI entry point refuses to serve with DEBUG
+# on (archive/wsgi.py).
+DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:

@@ -97,3 +97,32 @@ def test_gunicorn_serves_pages_with_security_headers():
         finally:
             server.terminate()
             server.wait(10)
+
+
+def test_gunicorn_refuses_to_serve_in_debug_mode():
+    env = {"DEBUG": "1", "SECRET_KEY": "", "DATABASE_URL": "sqlite:////tmp/unused.sqlite3"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import archive.wsgi"],
+        cwd=PROJECT,
+        env=subprocess_env(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DEBUG is on: set DEBUG=0 and SECRET_KEY" in result.stderr
+
+
+def test_migrate_works_in_a_bare_environment():
+    with tempfile.TemporaryDirectory() as folder:
+        env = subprocess_env({"DATABASE_URL": f"sqlite:///{folder}/fresh.sqlite3"})
+        bare = {k: v for k, v in env.items() if k not in ("DEBUG", "SECRET_KEY")}
+        result = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=PROJECT,
+            env=bare,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr

@@ -115,9 +115,6 @@ class SQLiteBackend(SearchBackend):
             if not ids:
                 return Candidates([], 0, False)
             floor = ids[-1]
-            # With hashtag or language filters the candidates can lie far apart (a rare hashtag):
-            # name them, so ranking never walks every match of the words back to the oldest one.
-            scope = f"rowid IN ({', '.join(map(str, ids))})" if params else f"rowid >= {floor}"
             # Rank only the candidates: the rowid range keeps bm25 off every older match.
             # bm25 counts, for each phrase of the expression, every row holding it (its IDF):
             # excluded words score nothing yet cost a pass over all their rows, and the filters
@@ -125,13 +122,13 @@ class SQLiteBackend(SearchBackend):
             # the candidates' scores are used).
             cursor.execute(
                 f"SELECT rowid, bm25({TABLE}, {WEIGHT_TITLE}, {WEIGHT_TAGS}, {WEIGHT_COMMENTARY}, "
-                f"{WEIGHT_BODY}) FROM {TABLE} WHERE {TABLE} MATCH %s AND {scope}",
-                [required_expression(query)],
+                f"{WEIGHT_BODY}) FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid >= %s",
+                [required_expression(query), floor],
             )
             scores = dict(cursor.fetchall())
             phrase = phrase_expression(query)
-            phrased = self._matching(cursor, phrase, scope) if phrase else set()
-            titled = self._matching(cursor, f"title : ({required_expression(query)})", scope)
+            phrased = self._matching(cursor, phrase, floor) if phrase else set()
+            titled = self._matching(cursor, f"title : ({required_expression(query)})", floor)
             total, capped = len(ids), False
             if len(ids) == limit:
                 cursor.execute(
@@ -148,8 +145,8 @@ class SQLiteBackend(SearchBackend):
         return Candidates(items, total, capped)
 
     @staticmethod
-    def _matching(cursor, expression: str, scope: str) -> set[int]:
+    def _matching(cursor, expression: str, floor: int) -> set[int]:
         cursor.execute(
-            f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND {scope}", [expression]
+            f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid >= %s", [expression, floor]
         )
         return {row[0] for row in cursor.fetchall()}

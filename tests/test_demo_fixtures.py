@@ -65,3 +65,16 @@ class DemoDumpTests(BaseTestCase):
         out, _ = run_import(DEMO_DUMPS)
         self.assertIn("0 new, 0 updated, 5 unchanged", out)
         self.assertEqual(Commentary.objects.count(), 3)
+
+
+class SlugClashTests(BaseTestCase):
+    def test_hashtags_whose_slugs_clash_get_distinct_pages(self):
+        from archive.importer.store import get_or_create_hashtags
+
+        # "#x²" and "#x2" are different hashtags whose slugs would both be "x2".
+        first = get_or_create_hashtags(["x2"])["x2"]
+        Hashtag.objects.create(name="x2_2_taken", slug="x2_2")
+        second = get_or_create_hashtags(["x²"])["x²"]
+        self.assertNotEqual(first.slug, second.slug)
+        self.assertNotIn(second.slug, {"x2", "x2_2"})
+        self.assertEqual(self.client.get(second.get_absolute_url()).status_code, 200)

@@ -215,6 +215,13 @@ def get_or_create_hashtags(spellings: Iterable[str]) -> dict:
             taken.add(tag.slug)
         Hashtag.objects.bulk_create(new, ignore_conflicts=True)
         found.update({t.key: t for t in Hashtag.objects.filter(key__in=missing)})
+        for key in missing:
+            if key not in found:  # its slug clashed with a suffixed one: find a free slug
+                from archive.models import unique_slug
+
+                tag = Hashtag(name=wanted[key], slug=unique_slug(key))
+                tag.save()
+                found[key] = tag
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 
 from archive.models import Article, Hashtag, TaggedArticle
@@ -46,10 +47,12 @@ def articles_with_tag(tag: Hashtag):
     """Articles with this hashtag, for newest-first pages.
 
     A popular hashtag is found by walking the newest articles (a match comes every few rows);
-    a rare one from its own uses, so a page never walks a whole large archive.
+    on SQLite a rare one is read from its own uses, so a page never walks a whole large archive.
+    PostgreSQL's planner makes that choice itself from the EXISTS (measured: as fast or faster
+    than the id list for hashtags on 19 to 2,960 of 40,000 articles).
     """
     uses = TaggedArticle.objects.filter(tag=tag)
-    if tag.usage_count <= RARE_TAG_USES:
+    if connection.vendor == "sqlite" and tag.usage_count <= RARE_TAG_USES:
         return Article.objects.filter(pk__in=list(uses.values_list("content_object_id", flat=True)))
     return Article.objects.filter(Exists(uses.filter(content_object=OuterRef("pk"))))
 

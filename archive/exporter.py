@@ -23,6 +23,7 @@ from typing import TextIO
 
 from django.utils import timezone
 
+from archive.importer.fields import EXPORTED_ARTICLE_FIELDS
 from archive.text import find_hashtags, hashtag_fits, hashtag_key
 
 JSON_FORMAT = "quote-archive"
@@ -66,21 +67,9 @@ def _chunks(tag_id: int | None) -> Iterator[list[dict]]:
     last = 0
     while True:
         rows = list(
-            articles.filter(pk__gt=last).values(
-                "pk",
-                "external_key",
-                "title",
-                "url",
-                "paragraphs",
-                "language",
-                "links",
-                "mentions",
-                "content_hash",
-                "source_file",
-                "source_line",
-                "created",
-                "updated",
-            )[:CHUNK]
+            articles.filter(pk__gt=last).values("pk", "external_key", *EXPORTED_ARTICLE_FIELDS)[
+                :CHUNK
+            ]
         )
         if not rows:
             return

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from archive.importer.decode import TextSource
 from archive.importer.errors import DumpError
+from archive.importer.fields import EXPORTED_ARTICLE_FIELDS
 from archive.text import HASHTAG_MAX, hashtag_fits, hashtag_key
 
 JSON_FORMAT = "quote-archive"
@@ -336,19 +337,7 @@ def _note(data: dict) -> dict:
 # --- storing -----------------------------------------------------------------------------
 
 
-ARTICLE_FIELDS = [
-    "title",
-    "url",
-    "paragraphs",
-    "language",
-    "links",
-    "mentions",
-    "content_hash",
-    "source_file",
-    "source_line",
-    "created",
-    "updated",
-]
+ARTICLE_FIELDS = EXPORTED_ARTICLE_FIELDS
 NOTE_FIELDS = [
     "article_id",
     "origin",

@@ -15,24 +15,14 @@ from django.utils import timezone
 from archive.importer import jsonformat
 from archive.importer.decode import TextSource, open_dump
 from archive.importer.errors import DumpError
+from archive.importer.fields import IMPORTED_ARTICLE_FIELDS
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
 from archive.language import detect_many, detect_paragraphs
 from archive.queries import forget_article_count
 from archive.text import HASHTAG_MAX, fold, hashtag_key
 
 BATCH_SIZE = 500
-ARTICLE_FIELDS = [
-    "title",
-    "url",
-    "paragraphs",
-    "language",
-    "links",
-    "mentions",
-    "content_hash",
-    "source_file",
-    "source_line",
-    "updated",
-]
+ARTICLE_FIELDS = IMPORTED_ARTICLE_FIELDS
 
 
 @dataclass

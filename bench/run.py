@@ -146,43 +146,47 @@ def run_pages(url: str, seconds: int, connections: int, out: Path) -> dict:
     targets = run_child("pages_setup.py", url)
     if targets.get("skipped"):
         return targets
-    port = _free_port()
-    log = open(out / "gunicorn.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [
-            str(Path(PY).parent / "gunicorn"),
-            "archive.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--access-logfile",
-            "-",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=django_env(url),
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
     results = {
         "server": "gunicorn, 2 sync workers, 127.0.0.1",
         "pages": {},
         "tag_uses": targets.get("tag_uses"),
         "connections": connections,
     }
-    try:
-        _wait_for_port(port)
+    with gunicorn(url, workers=2, log_path=out / "gunicorn.log") as port:
         for name in PAGES:
             path = targets["paths"][name]
             target = f"http://127.0.0.1:{port}{path}"
             results["pages"][name] = {"path": path, **_load(target, seconds, connections)}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
     return results
+
+
+@contextlib.contextmanager
+def gunicorn(url: str, *, workers: int, log_path: Path):
+    """gunicorn serving the archive at `url` on a free loopback port; yields the port."""
+    port = _free_port()
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [
+                str(Path(PY).parent / "gunicorn"),
+                "archive.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=django_env(url),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            _wait_for_port(port)
+            yield port
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def _load(url: str, seconds: int, connections: int) -> dict:

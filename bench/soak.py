@@ -27,13 +27,9 @@ sys.path.insert(0, str(BENCH))
 
 from corpus import ensure_corpus  # noqa: E402
 from run import (  # noqa: E402
-    PY,
-    ROOT,
-    _free_port,
     _parse_wrk,
-    _wait_for_port,
     database,
-    django_env,
+    gunicorn,
     run_child,
     run_import,
 )
@@ -85,50 +81,29 @@ def main(argv: list[str]) -> int:
         script.write_text(
             LUA % ", ".join(json.dumps(p) for p in paths) + (BENCH / "wrk_report.lua").read_text()
         )
-        port = _free_port()
-        log = open(out / "soak-gunicorn.log", "w")  # noqa: SIM115 - closed below
-        server = subprocess.Popen(
-            [
-                str(Path(PY).parent / "gunicorn"),
-                "archive.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=django_env(url),
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
         try:
-            _wait_for_port(port)
-            done = subprocess.run(
-                [
-                    "wrk",
-                    "-t",
-                    "2",
-                    "-c",
-                    str(args.connections),
-                    "-d",
-                    f"{args.seconds}s",
-                    "--timeout",
-                    "10s",
-                    "-s",
-                    str(script),
-                    f"http://127.0.0.1:{port}",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=args.seconds + 60,
-            )
+            with gunicorn(url, workers=args.workers, log_path=out / "soak-gunicorn.log") as port:
+                done = subprocess.run(
+                    [
+                        "wrk",
+                        "-t",
+                        "2",
+                        "-c",
+                        str(args.connections),
+                        "-d",
+                        f"{args.seconds}s",
+                        "--timeout",
+                        "10s",
+                        "-s",
+                        str(script),
+                        f"http://127.0.0.1:{port}",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=args.seconds + 60,
+                )
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
             script.unlink(missing_ok=True)
     figures = _parse_wrk(done.stdout)
     server_errors = (out / "soak-gunicorn.log").read_text().count("Traceback")

@@ -7,6 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from archive.models import Article, Hashtag
+from archive.pagecache import page_cache
 from archive.pagination import page_number, paginate
 from archive.queries import article_count, articles_with_tag, attach_tags
 from archive.search import search
@@ -59,6 +60,7 @@ def article_full(article: Article) -> dict:
     return data
 
 
+@page_cache
 @require_GET
 def articles(request: HttpRequest) -> JsonResponse:
     queryset = Article.objects.order_by("-created", "id")
@@ -85,6 +87,7 @@ def articles(request: HttpRequest) -> JsonResponse:
     )
 
 
+@page_cache
 @require_GET
 def article(request: HttpRequest, pk: int) -> JsonResponse:
     found = Article.objects.filter(pk=pk).first()
@@ -94,6 +97,7 @@ def article(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(article_full(found))
 
 
+@page_cache
 @require_GET
 def tags(request: HttpRequest) -> JsonResponse:
     rows = Hashtag.objects.filter(usage_count__gt=0).order_by("-usage_count", "key")

@@ -57,9 +57,10 @@ def detect_many(texts: list[str]) -> list[str]:
     Here one numpy pass walks all the texts at once: the automaton (Aho-Corasick over byte
     n-grams) has states at most `depth` bytes deep, so the state after a byte depends only on the
     `depth` bytes ending there, and `depth` vectorised steps give every state. Features are then
-    counted per text in first-seen order and scored with the same arrays and the same product as
-    py3langid, so scores are bit-for-bit the same. A start-up self-check against py3langid falls
-    back to detect() if a new py3langid release ever changes its internals.
+    counted per text and scored with the same arrays and the same sum of products as py3langid,
+    all texts at once, so scores agree up to float rounding (no answer differed on 30,000
+    paragraphs). A start-up self-check against py3langid falls back to detect() if a new
+    py3langid release ever changes its internals.
     """
     walker = _walker()
     if walker is None:
@@ -138,6 +139,8 @@ class _BatchWalker:
     def classify(self, texts: list[str]) -> list[str]:
         if not texts:
             return []
+        from py3langid.langid import RAW_FLOOR
+
         np, ident = self.np, self.identifier
         encoded = [ident._encode(t) for t in texts]
         lengths = np.array([len(e) for e in encoded], dtype=np.int64)
@@ -151,27 +154,17 @@ class _BatchWalker:
         found = self.output[state]
         keep = found >= 0
         segment = np.repeat(np.arange(len(texts)), lengths)[keep]
-        keys, first, counts = np.unique(
-            segment * self.features + found[keep], return_index=True, return_counts=True
-        )
-        owner = keys // self.features
-        order = np.lexsort((first, owner))  # per text, features in first-seen order
-        owner, feature, counts = owner[order], keys[order] % self.features, counts[order]
-        bounds = np.searchsorted(owner, np.arange(len(texts) + 1))
-        from py3langid.langid import RAW_FLOOR
-
-        answers = []
-        for n in range(len(texts)):
-            lo, hi = bounds[n], bounds[n + 1]
-            if lo == hi:
-                scores = np.full(len(ident.nb_classes), RAW_FLOOR, dtype=np.float32)
-            else:
-                idx = feature[lo:hi].astype(np.intp)
-                scores = (
-                    np.log1p(counts[lo:hi].astype(np.float32)) @ ident.nb_ptc[idx] + ident.nb_pc
-                )
-            for i, j in ident._alias_pairs:
-                scores[i] = max(scores[i], scores[j])
-                scores[j] = RAW_FLOOR
-            answers.append(ident.nb_classes[int(scores.argmax())])
-        return answers
+        keys, counts = np.unique(segment * self.features + found[keep], return_counts=True)
+        owner, feature = keys // self.features, keys % self.features
+        # Each text's score: sum over its features of log(1 + count) * weights, plus the prior:
+        # py3langid's product, done for every text at once (sums equal up to float rounding).
+        weighted = np.log1p(counts.astype(np.float32))[:, None] * ident.nb_ptc[feature]
+        scores = np.full((len(texts), len(ident.nb_classes)), RAW_FLOOR, dtype=np.float32)
+        has_features = np.unique(owner)
+        if len(has_features):
+            starts = np.searchsorted(owner, has_features)
+            scores[has_features] = np.add.reduceat(weighted, starts, axis=0) + ident.nb_pc
+        for i, j in ident._alias_pairs:
+            scores[:, i] = np.maximum(scores[:, i], scores[:, j])
+            scores[:, j] = RAW_FLOOR
+        return [ident.nb_classes[k] for k in scores.argmax(axis=1)]

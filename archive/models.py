@@ -132,7 +132,11 @@ def refresh_hashtags(
     not recounted after every file.
     """
     from annotations.models import TaggedCommentary
+    from archive.pagecache import bump_revision
 
+    # Names and counts show on every page, and every import ends its transaction here, whichever
+    # way it refreshed the search index: cached pages must not outlive this write.
+    bump_revision()
     tag_ids = list(tag_ids)
     name_ids = list(tag_ids if names_for is None else names_for)
     for start in range(0, len(name_ids), 500):
@@ -247,3 +251,20 @@ class Article(models.Model):
         )
         refresh_hashtags(t.pk for t in tags.values())
         index_articles([self.pk])
+
+
+class ArchiveRevision(models.Model):
+    """The archive's revision: it goes up with every write readers can see (archive/pagecache.py).
+
+    The revision is the sum of `value` over the rows. There is one row, unless writers on
+    PostgreSQL bumped at the same moment: each then bumps a row no one else holds (or adds one),
+    so a write never waits for another to commit (see bump_revision).
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "archive revision"
+
+    def __str__(self) -> str:
+        return f"revision part {self.pk}: {self.value}"

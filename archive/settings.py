@@ -112,6 +112,30 @@ STORAGES = {
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# Reader pages for anonymous visitors are kept per process until the archive changes
+# (archive/pagecache.py), at most this long; 0 turns the page cache off.
+ARCHIVE_PAGE_CACHE_SECONDS = env_int("ARCHIVE_PAGE_CACHE_SECONDS", 300)
+ARCHIVE_PAGE_CACHE_ENTRIES = env_int("ARCHIVE_PAGE_CACHE_ENTRIES", 1000)
+if ARCHIVE_PAGE_CACHE_SECONDS < 0 or ARCHIVE_PAGE_CACHE_ENTRIES < 1:
+    raise ImproperlyConfigured(
+        "ARCHIVE_PAGE_CACHE_SECONDS must be 0 (off) or more, ARCHIVE_PAGE_CACHE_ENTRIES 1 or more."
+    )
+CACHES = {
+    # Small things: counts, related hashtags, login failures.
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "archive-default",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
+    # Whole pages, apart: visitors choose the addresses, and must not evict the login counters.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "archive-pages",
+        "TIMEOUT": ARCHIVE_PAGE_CACHE_SECONDS or 1,
+        "OPTIONS": {"MAX_ENTRIES": ARCHIVE_PAGE_CACHE_ENTRIES},
+    },
+}
+
 # Production hardening; each can be relaxed from the environment (e.g. behind plain HTTP).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
@@ -136,6 +160,10 @@ ARCHIVE_PAGE_SIZE = env_int("ARCHIVE_PAGE_SIZE", 20)
 ARCHIVE_SEARCH_CANDIDATES = env_int("ARCHIVE_SEARCH_CANDIDATES", 1000)
 # Counting stops here; pages then say "more than N".
 ARCHIVE_SEARCH_COUNT_LIMIT = env_int("ARCHIVE_SEARCH_COUNT_LIMIT", 10000)
+# Imports of more than ARCHIVE_IMPORT_WORKER_BYTES prepare posts (language, search analysis) in a
+# second process while the first parses and writes; off: everything in one process.
+ARCHIVE_IMPORT_WORKER = env_bool("ARCHIVE_IMPORT_WORKER", (os.cpu_count() or 1) > 1)
+ARCHIVE_IMPORT_WORKER_BYTES = env_int("ARCHIVE_IMPORT_WORKER_BYTES", 4_000_000)
 
 LOGGING = {
     "version": 1,

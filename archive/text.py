@@ -64,6 +64,10 @@ class Span:
 
 def split_spans(text: str) -> Iterator[Span]:
     """Cut text into plain runs, URLs, hashtags and mentions, in order, losing no character."""
+    if "#" not in text and "@" not in text and "://" not in text:  # most lines: nothing to find
+        if text:
+            yield Span("text", text)
+        return
     pos = 0
     for match in URL_RE.finditer(text):
         url = clean_url(match.group(0))
@@ -113,6 +117,8 @@ def find_mentions(text: str) -> list[str]:
 
 def is_hashtag_line(line: str) -> bool:
     """A line made only of hashtags ("#Chine #crédit_social")."""
+    if not line.lstrip().startswith("#"):
+        return False
     spans = [s for s in split_spans(line) if s.kind != "text" or s.text.strip()]
     return bool(spans) and all(s.kind == "hashtag" for s in spans)
 

@@ -8,6 +8,7 @@ from annotations import views as curator
 from annotations.login import ArchiveLoginView
 from archive import api, views
 from archive.feeds import ArticleFeed, SearchFeed, TagFeed
+from archive.pagecache import page_cache
 from archive.sitemaps import ArticleSitemap, HashtagSitemap
 
 urlpatterns = [
@@ -20,14 +21,14 @@ urlpatterns = [
     path("notes/<int:pk>/delete/", curator.note_delete, name="note_delete"),
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/<str:slug>/", views.tag_detail, name="tag_detail"),
-    path("tags/<str:slug>/feed/", TagFeed(), name="tag_feed"),
+    path("tags/<str:slug>/feed/", page_cache(TagFeed()), name="tag_feed"),
     path("tags/<str:slug>/rename/", curator.hashtag_rename, name="hashtag_rename"),
     path("search/", views.search_view, name="search"),
     path("search/feed/", SearchFeed(), name="search_feed"),
-    path("feed/", ArticleFeed(), name="feed"),
+    path("feed/", page_cache(ArticleFeed()), name="feed"),
     path(
         "sitemap.xml",
-        sitemap,
+        page_cache(sitemap),
         {"sitemaps": {"articles": ArticleSitemap, "tags": HashtagSitemap}},
         name="django.contrib.sitemaps.views.sitemap",
     ),

@@ -13,6 +13,7 @@ from annotations.anchoring import TextQuote, locate
 from annotations.models import Commentary
 from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_curator
 from archive.models import Article, Hashtag
+from archive.pagecache import page_cache
 from archive.pagination import page_number, paginate
 from archive.queries import (
     articles_with_tag,
@@ -43,6 +44,7 @@ def _cards(articles: list[Article]) -> list[Article]:
     return attach_comment_counts(attach_tags(articles))
 
 
+@page_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     page = paginate(
@@ -59,6 +61,7 @@ def _get_article(pk: int) -> Article:
     return get_object_or_404(Article, pk=pk)
 
 
+@page_cache
 @require_GET
 def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     article = _get_article(pk)
@@ -102,6 +105,7 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
     )
 
 
+@page_cache
 @require_GET
 def tag_list(request: HttpRequest) -> HttpResponse:
     needle = request.GET.get("q", "").strip().lstrip("#")[:100]
@@ -133,6 +137,7 @@ def _get_tag(slug: str) -> Hashtag:
     return tag
 
 
+@page_cache
 @require_GET
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = _get_tag(slug)

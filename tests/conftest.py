@@ -9,3 +9,12 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Cached pages belong to one test's data (archive/pagecache.py)."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    yield

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,11 +20,15 @@ from archive.importer.decode import TextSource, open_dump
 from archive.importer.errors import DumpError
 from archive.importer.fields import IMPORTED_ARTICLE_FIELDS
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
-from archive.language import detect_many, detect_paragraphs
+from archive.importer.prepare import PreparedPost, prepare_batch
+from archive.importer.rows import allocate_ids, insert_rows
+from archive.importer.worker import PreparationWorker
+from archive.pagecache import bump_revision
 from archive.queries import forget_article_count
 from archive.text import HASHTAG_MAX, fold, hashtag_key
 
 BATCH_SIZE = 500
+IMPORT_CACHE_KIB = 128 * 1024
 ARTICLE_FIELDS = IMPORTED_ARTICLE_FIELDS
 
 
@@ -89,15 +96,66 @@ def import_paths(
     """Import files and folders; each file lands whole or not at all."""
     started = time.perf_counter()
     summary = ImportSummary()
-    for path in expand_paths(paths):
-        try:
-            summary.files.append(
-                import_file(path, title=title, url=url, tags=tags, progress=progress)
-            )
-        except DumpError as error:
-            summary.errors.append(error)
+    files = expand_paths(paths)
+    with preparation_worker(sum(_size(p) for p in files)) as worker, _bulk_load_cache():
+        for path in files:
+            try:
+                summary.files.append(
+                    import_file(
+                        path, title=title, url=url, tags=tags, progress=progress, worker=worker
+                    )
+                )
+            except DumpError as error:
+                summary.errors.append(error)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@contextlib.contextmanager
+def _bulk_load_cache():
+    """SQLite: a larger page cache while importing (128 MB instead of 2 MB).
+
+    Inserting into the article, hashtag and full-text B-trees then rereads far fewer pages
+    and spills less to the WAL mid-transaction: a 40,000-post import took 23 s instead of 33.
+    """
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def preparation_worker(total_bytes: int):
+    """A worker process for the CPU-bound part of large imports (None for small ones).
+
+    Language detection and analysis then run on a second core while this process parses and
+    writes. Starting a worker costs about a second, so small imports run in one process.
+    """
+    if not settings.ARCHIVE_IMPORT_WORKER or total_bytes < settings.ARCHIVE_IMPORT_WORKER_BYTES:
+        yield None
+        return
+    worker = PreparationWorker()
+    try:
+        yield worker
+    finally:
+        worker.close()
 
 
 def import_file(
@@ -107,6 +165,7 @@ def import_file(
     url: str = "",
     tags: Iterable[str] = (),
     progress: Progress | None = None,
+    worker: PreparationWorker | None = None,
 ) -> FileResult:
     source = open_dump(path)
     result = FileResult(path=str(path), warnings=list(source.warnings))
@@ -115,18 +174,22 @@ def import_file(
     extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
     with transaction.atomic():
         lock_imports()
-        writer = _BatchWriter(source, result)
-        for post in _posts(source, result, title=title, url=url):
-            if extra_tags:
-                post.hashtags += [
-                    t
-                    for t in extra_tags
-                    if hashtag_key(t) not in {hashtag_key(h) for h in post.hashtags}
-                ]
-            writer.add(post)
-            if progress and writer.seen % 200 == 0:
-                progress(path.name, source.bytes_read(), source.size, writer.seen)
-        writer.flush()
+        bump_revision()  # cached pages are stale once this file commits
+        writer = _BatchWriter(source, result, worker)
+        try:
+            for post in _posts(source, result, title=title, url=url):
+                if extra_tags:
+                    post.hashtags += [
+                        t
+                        for t in extra_tags
+                        if hashtag_key(t) not in {hashtag_key(h) for h in post.hashtags}
+                    ]
+                writer.add(post)
+                if progress and writer.seen % 200 == 0:
+                    progress(path.name, source.bytes_read(), source.size, writer.seen)
+            writer.flush()
+        finally:
+            writer.abandon()  # after an error: drop the batches still being prepared
         from archive.models import refresh_hashtags
 
         refresh_hashtags(
@@ -176,6 +239,10 @@ def _posts(source: TextSource, result: FileResult, *, title, url) -> Iterator[Pa
         yield from parse_plain(source.path, all_lines(), title=title, url=url)
 
 
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
@@ -216,9 +283,19 @@ def get_or_create_hashtags(spellings: Iterable[str]) -> dict:
 
 
 class _BatchWriter:
-    def __init__(self, source: TextSource, result: FileResult):
+    """Posts in, rows out: batches are prepared (importer/prepare.py), then written in order.
+
+    With a worker process, up to IN_FLIGHT batches are prepared there while this process parses
+    the next posts and writes the previous batch.
+    """
+
+    IN_FLIGHT = 2
+
+    def __init__(self, source: TextSource, result: FileResult, worker=None):
         self.source = source
         self.result = result
+        self.worker = worker
+        self.pending: deque = deque()  # (prepared batch or None if the worker has it, rows)
         self.batch: list[ParsedPost] = []
         self.keys_in_file: dict[str, int] = {}
         self.seen = 0
@@ -237,51 +314,77 @@ class _BatchWriter:
         self.batch.append(post)
         self.seen += 1
         if len(self.batch) >= BATCH_SIZE:
-            self.flush()
+            self._submit(self.batch)
+            self.batch = []
 
     def flush(self) -> None:
         if self.batch:
-            self._write(self.batch)
+            self._submit(self.batch)
             self.batch = []
+        while self.pending:
+            self._write_next()
 
-    def _write(self, posts: list[ParsedPost]) -> None:
-        from annotations.models import Commentary, TaggedCommentary
-        from archive.models import Article, TaggedArticle
-        from archive.search import index_articles
+    def abandon(self) -> None:
+        if self.worker is not None:
+            self.worker.discard()
+        self.pending.clear()
 
+    def _submit(self, posts: list[ParsedPost]) -> None:
+        from archive.models import Article
+
+        # Keys are unique within a file, so an earlier batch still in flight cannot add one of
+        # these: looking them up now is safe.
         existing = {
             key: (pk, digest)
             for key, pk, digest in Article.objects.filter(
                 external_key__in=[p.key for p in posts]
             ).values_list("external_key", "pk", "content_hash")
         }
-        to_create, to_update, changed_posts, pending = [], [], [], []
+        changed = []
         for post in posts:
-            digest = post.content_hash()
             known = existing.get(post.key)
-            if known and known[1] == digest:
+            if known and known[1] == post.content_hash():
                 self.result.unchanged += 1
-                continue
-            pending.append((post, known, digest))
-        # Every paragraph of the batch in one language-detection pass (same answers, faster).
-        found = iter(detect_many([t for post, _, _ in pending for t in post.paragraphs]))
-        for post, known, digest in pending:
-            langs, language = detect_paragraphs(
-                post.paragraphs, [next(found) for _ in post.paragraphs]
-            )
+            else:
+                changed.append(post)
+        if not changed:
+            return
+        if self.worker is None:
+            self.pending.append((prepare_batch(changed), existing))
+        else:
+            self.worker.submit(changed)
+            self.pending.append((None, existing))
+        while len(self.pending) > (self.IN_FLIGHT if self.worker else 0):
+            self._write_next()
+
+    def _write_next(self) -> None:
+        prepared, existing = self.pending.popleft()
+        self._write(self.worker.next_result() if prepared is None else prepared, existing)
+
+    def _write(self, prepared: list[PreparedPost], existing: dict) -> None:
+        from annotations.models import Commentary, TaggedCommentary
+        from archive.models import Article, TaggedArticle
+        from archive.search import index_articles
+        from archive.search.backends import get_backend
+        from archive.search.backends.base import IndexDocument
+
+        to_create, to_update, changed_posts = [], [], []
+        for item in prepared:
+            post = item.post
+            known = existing.get(post.key)
             article = Article(
                 pk=known[0] if known else None,
                 title=post.title,
                 url=post.url,
                 paragraphs=[
                     {"text": t, "lang": lang}
-                    for t, lang in zip(post.paragraphs, langs, strict=True)
+                    for t, lang in zip(post.paragraphs, item.paragraph_langs, strict=True)
                 ],
-                language=language,
+                language=item.language,
                 links=post.links,
                 mentions=post.mentions,
                 external_key=post.key,
-                content_hash=digest,
+                content_hash=item.digest,
                 source_file=str(self.source.path)[-500:],
                 source_line=post.line,
                 created=self.now,
@@ -289,13 +392,12 @@ class _BatchWriter:
             )
             (to_update if known else to_create).append(article)
             changed_posts.append((post, article))
-        if not changed_posts:
-            return
-        Article.objects.bulk_create(to_create)
+        self._insert_articles(to_create)
         Article.objects.bulk_update(to_update, ARTICLE_FIELDS)
         self.result.new += len(to_create)
         self.result.updated += len(to_update)
         updated_ids = [a.pk for a in to_update]
+        updated = set(updated_ids)
 
         spellings = [t for post, _ in changed_posts for t in post.hashtags]
         spellings += [
@@ -311,20 +413,61 @@ class _BatchWriter:
             self.usage_deltas[tag_id] -= 1
         old_uses.delete()
         uses = [
-            TaggedArticle(content_object_id=article.pk, tag_id=tags[hashtag_key(t)].pk, spelling=t)
+            (article.pk, tags[hashtag_key(t)].pk, t)
             for post, article in changed_posts
             for t in post.hashtags
         ]
-        TaggedArticle.objects.bulk_create(uses)
-        for use in uses:
-            self.usage_deltas[use.tag_id] += 1
+        insert_rows(TaggedArticle._meta.db_table, ["content_object_id", "tag_id", "spelling"], uses)
+        for _, tag_id, _ in uses:
+            self.usage_deltas[tag_id] += 1
         for spelling in spellings:
             tag = tags[hashtag_key(spelling)]
             self.result.tags.add(tag.pk)
             if spelling != tag.name:  # only then can the most common spelling change
                 self.new_spellings.add(tag.pk)
         self._write_replies(changed_posts, tags, Commentary, TaggedCommentary)
-        index_articles([a.pk for _, a in changed_posts])
+        # New articles are indexed from what was prepared; updated ones from the database,
+        # since they may carry curator notes too.
+        get_backend().upsert(
+            [
+                IndexDocument(
+                    article_id=article.pk,
+                    title=item.index_title,
+                    tags=item.index_tags,
+                    commentary=item.index_commentary,
+                    body=item.index_body,
+                )
+                for item, article in zip(prepared, (a for _, a in changed_posts), strict=True)
+                if article.pk not in updated
+            ]
+        )
+        if updated_ids:
+            index_articles(updated_ids)
+
+    def _insert_articles(self, articles: list) -> None:
+        from django.db import connection
+
+        from archive.models import Article
+
+        table = Article._meta.db_table
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        for article, pk in zip(articles, allocate_ids(table, len(articles)), strict=True):
+            article.pk = pk
+        insert_rows(
+            table,
+            [
+                "id", "title", "url", "paragraphs", "language", "links", "mentions",
+                "external_key", "content_hash", "source_file", "source_line", "created", "updated",
+            ],
+            [
+                (
+                    a.pk, a.title, a.url, _json(a.paragraphs), a.language, _json(a.links),
+                    _json(a.mentions), a.external_key, a.content_hash, a.source_file,
+                    a.source_line, now, now,
+                )
+                for a in articles
+            ],
+        )  # fmt: skip
 
     def _write_replies(self, changed_posts, tags, Commentary, TaggedCommentary) -> None:
         keyed = {

@@ -3,7 +3,8 @@
 Every write path calls index_articles() inside its transaction: the importer (in batches),
 curator notes, hashtag edits, renames and merges. Deleting an article removes its row in the
 database itself (a trigger on SQLite, a cascading foreign key on PostgreSQL), so no signal is
-needed and bulk deletes are covered too.
+needed and bulk deletes are covered too. index_articles() also bumps the archive's revision
+(archive/pagecache.py): cached pages read before the write are not served after it commits.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ def build_documents(article_ids: list[int]) -> list[IndexDocument]:
     from archive.models import Article, TaggedArticle
 
     tags: dict[int, list[str]] = defaultdict(list)
-    for article_id, name in TaggedArticle.objects.filter(
-        content_object_id__in=article_ids
-    ).values_list("content_object_id", "tag__name"):
+    # In the order they were given (the importer indexes new articles the same way).
+    for article_id, name in (
+        TaggedArticle.objects.filter(content_object_id__in=article_ids)
+        .order_by("id")
+        .values_list("content_object_id", "tag__name")
+    ):
         tags[article_id].append(name)
     notes: dict[int, list[str]] = defaultdict(list)
     for article_id, text in Commentary.objects.filter(article_id__in=article_ids).values_list(
@@ -50,6 +54,9 @@ def build_documents(article_ids: list[int]) -> list[IndexDocument]:
 
 def index_articles(article_ids: Iterable[int], using: str = "default") -> int:
     """Refresh the index rows of these articles (and drop rows of ones that no longer exist)."""
+    from archive.pagecache import bump_revision
+
+    bump_revision(using)
     backend = get_backend(using)
     ids = list(dict.fromkeys(article_ids))
     for start in range(0, len(ids), BATCH):

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 
 from archive.importer.errors import DumpError
 from archive.importer.store import import_paths
+from archive.importer.worker import WorkerError
 
 IMPORT_WAIT_SECONDS = 600
 
@@ -45,6 +46,8 @@ class Command(BaseCommand):
             )
         except DumpError as error:
             raise CommandError(str(error)) from None
+        except WorkerError as error:
+            raise CommandError(f"{error}; nothing from the current file was kept") from None
         except DatabaseError as error:
             # The file being imported was rolled back; files finished before it were kept.
             raise CommandError(

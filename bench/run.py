@@ -59,19 +59,26 @@ def django_env(database_url: str) -> dict:
 
 
 @contextlib.contextmanager
-def database(kind: str, size: int, out: Path):
-    """A fresh, migrated database; yields its DATABASE_URL."""
+def database(kind: str, size: int, out: Path, *, keep: bool = False, reuse: bool = False):
+    """A fresh, migrated database; yields its DATABASE_URL.
+
+    SQLite only: `keep` leaves the file in /tmp afterwards, `reuse` takes the one left there.
+    """
     if kind == "sqlite":
         path = Path("/tmp") / f"archive-bench-{size}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
+        if not reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        elif not path.exists():
+            raise SystemExit(f"--reuse: {path} does not exist (run once with --keep)")
         _migrate(url)
         try:
             yield url
         finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if not keep and not reuse:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
     elif kind == "postgres":
         sys.path.insert(0, str(ROOT / "tests"))
         from pg_cluster import PG_BIN, throwaway_cluster
@@ -143,25 +150,30 @@ def run_child(script: str, url: str, *args: str) -> dict:
 
 
 def run_pages(url: str, seconds: int, connections: int, out: Path) -> dict:
+    """Each page loaded twice: rendered every time (page cache off), then from the page cache
+    that serves anonymous readers (the same URL again and again: its best case)."""
     targets = run_child("pages_setup.py", url)
     if targets.get("skipped"):
         return targets
     results = {
         "server": "gunicorn, 2 sync workers, 127.0.0.1",
         "pages": {},
+        "uncached": {},
         "tag_uses": targets.get("tag_uses"),
         "connections": connections,
     }
-    with gunicorn(url, workers=2, log_path=out / "gunicorn.log") as port:
-        for name in PAGES:
-            path = targets["paths"][name]
-            target = f"http://127.0.0.1:{port}{path}"
-            results["pages"][name] = {"path": path, **_load(target, seconds, connections)}
+    for key, cache_seconds in (("uncached", "0"), ("pages", "300")):
+        env = {"ARCHIVE_PAGE_CACHE_SECONDS": cache_seconds}
+        with gunicorn(url, workers=2, log_path=out / "gunicorn.log", env=env) as port:
+            for name in PAGES:
+                path = targets["paths"][name]
+                target = f"http://127.0.0.1:{port}{path}"
+                results[key][name] = {"path": path, **_load(target, seconds, connections)}
     return results
 
 
 @contextlib.contextmanager
-def gunicorn(url: str, *, workers: int, log_path: Path):
+def gunicorn(url: str, *, workers: int, log_path: Path, env: dict | None = None):
     """gunicorn serving the archive at `url` on a free loopback port; yields the port."""
     port = _free_port()
     with open(log_path, "w") as log:
@@ -177,7 +189,7 @@ def gunicorn(url: str, *, workers: int, log_path: Path):
                 "warning",
             ],
             cwd=ROOT,
-            env=django_env(url),
+            env=django_env(url) | (env or {}),
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
@@ -309,9 +321,12 @@ def print_tables(results: dict) -> None:
             print(f"- {run['size']:,} {run['database']}: skipped: {pages['skipped']}")
             continue
         for name, p in pages["pages"].items():
+            rendered = pages.get("uncached", {}).get(name, {})
             print(
                 f"- {run['size']:,} {run['database']} {name} {p['path']}: "
-                f"{p.get('requests_per_second')} req/s, p95 {p.get('p95_ms')} ms ({p['tool']})"
+                f"{p.get('requests_per_second')} req/s, p95 {p.get('p95_ms')} ms from the page "
+                f"cache; {rendered.get('requests_per_second')} req/s, "
+                f"p95 {rendered.get('p95_ms')} ms rendered every time ({p['tool']})"
             )
 
 
@@ -330,6 +345,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--page-seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=4, help="concurrent page requests")
     parser.add_argument("--out", default=str(BENCH / "out"))
+    parser.add_argument(
+        "--keep", action="store_true", help="SQLite: keep the database file in /tmp afterwards"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="SQLite: measure the database kept by an earlier --keep run, without importing",
+    )
     parser.add_argument(
         "--report",
         nargs="+",
@@ -359,13 +382,15 @@ def main(argv: list[str]) -> int:
         for kind in args.databases.split(","):
             run = {"size": size, "database": kind}
             results["runs"].append(run)
-            with database(kind, size, out) as url:
-                print(f"== {kind}: importing {size:,} posts", flush=True)
-                run["import"] = run_import(url, files, size)
-                print(json.dumps(run["import"]), flush=True)
-                result_file.write_text(json.dumps(results, indent=1, ensure_ascii=False))
-                if "import" not in only:
-                    del run["import"]
+            reuse = args.reuse and kind == "sqlite"
+            with database(kind, size, out, keep=args.keep, reuse=reuse) as url:
+                if not reuse:
+                    print(f"== {kind}: importing {size:,} posts", flush=True)
+                    run["import"] = run_import(url, files, size)
+                    print(json.dumps(run["import"]), flush=True)
+                    result_file.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+                    if "import" not in only:
+                        del run["import"]
                 if "search" in only:
                     print(f"== {kind}: search", flush=True)
                     run["search"] = run_child("search.py", url, str(queries), str(args.repeat))

@@ -110,8 +110,12 @@ def unique_slug(key: str, exclude_pk: int | None = None, taken: set[str] | None 
 
 
 class TaggedArticle(TaggedItemBase):
-    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
-    tag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="article_items")
+    # No single-column indexes: the unique (article, tag) and the (tag, article) indexes serve
+    # every lookup by article or by tag, and each index slows the import's inserts.
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE, db_index=False)
+    tag = models.ForeignKey(
+        Hashtag, on_delete=models.CASCADE, related_name="article_items", db_index=False
+    )
     spelling = models.CharField(max_length=100, blank=True, help_text="As written in the post.")
 
     class Meta:

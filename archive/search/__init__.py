@@ -55,7 +55,7 @@ def search(
 ) -> SearchResults:
     from archive.models import Article
     from archive.search.backends import get_backend
-    from archive.search.snippets import snippet
+    from archive.search.snippets import Matcher, snippet
 
     query = parse(raw)
     page_size = page_size or settings.ARCHIVE_PAGE_SIZE
@@ -100,13 +100,16 @@ def search(
     ):
         notes.setdefault(article_id, []).append(text)
     tag_names = _tags_for(ids)
+    matcher = Matcher(query)
     for article_id in ids:
         article = articles.get(article_id)
         if article is None:
             continue
         article.tag_list = tag_names.get(article_id, [])
         texts = [p["text"] for p in article.paragraphs] + notes.get(article_id, [])
-        results.hits.append(Hit(article, round(scores[article_id], 4), snippet(texts, query)))
+        results.hits.append(
+            Hit(article, round(scores[article_id], 4), snippet(texts, query, matcher))
+        )
     return results
 
 

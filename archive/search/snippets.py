@@ -20,6 +20,7 @@ class Matcher:
         self.exact: set[str] = set()
         self.stemmed: set[str] = set()
         self.phrases: list[tuple[str, ...]] = []
+        self._seen: dict[str, bool] = {}  # token -> matches(token): texts repeat their words
         for clause in query.required:
             options = clause.options if isinstance(clause, AnyOf) else (clause,)
             for option in options:
@@ -35,6 +36,12 @@ class Matcher:
 
     def matches(self, token: str) -> bool:
         """A single word matching one of the query's words (phrases aside)."""
+        found = self._seen.get(token)
+        if found is None:
+            found = self._seen[token] = self._matches(token)
+        return found
+
+    def _matches(self, token: str) -> bool:
         if len(token) > MAX_WORD:
             return False
         folded = fold(token)
@@ -83,9 +90,11 @@ def highlight(text: str, matcher: Matcher, first_id: str | None = None) -> SafeS
     return mark_safe(_marked(text, 0, len(text), matcher, first_id))
 
 
-def snippet(texts: list[str], query: Query) -> SafeString:
-    """A window of about forty words around the best match among texts, escaped, words marked."""
-    matcher = Matcher(query)
+def snippet(texts: list[str], query: Query, matcher: Matcher | None = None) -> SafeString:
+    """A window of about forty words around the best match among texts, escaped, words marked.
+
+    Pass the same `matcher` (Matcher(query)) for every hit of a page: it remembers its words."""
+    matcher = Matcher(query) if matcher is None else matcher
     best_text, best_tokens, best_score = "", [], -1
     phrases = [" ".join(p.words) for p in query.phrases()]
     for text in texts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from archive.models import Article, Hashtag
 from archive.pagecache import page_cache
@@ -61,7 +61,7 @@ def article_full(article: Article) -> dict:
 
 
 @page_cache
-@require_GET
+@require_safe
 def articles(request: HttpRequest) -> JsonResponse:
     queryset = Article.objects.order_by("-created", "id")
     count = article_count()
@@ -88,7 +88,7 @@ def articles(request: HttpRequest) -> JsonResponse:
 
 
 @page_cache
-@require_GET
+@require_safe
 def article(request: HttpRequest, pk: int) -> JsonResponse:
     found = Article.objects.filter(pk=pk).first()
     if found is None:
@@ -98,7 +98,7 @@ def article(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @page_cache
-@require_GET
+@require_safe
 def tags(request: HttpRequest) -> JsonResponse:
     rows = Hashtag.objects.filter(usage_count__gt=0).order_by("-usage_count", "key")
     return JsonResponse(
@@ -106,7 +106,7 @@ def tags(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def search_api(request: HttpRequest) -> JsonResponse:
     results = search(
         request.GET.get("q", ""),

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from annotations.anchoring import TextQuote, locate
 from annotations.models import Commentary
@@ -45,7 +45,7 @@ def _cards(articles: list[Article]) -> list[Article]:
 
 
 @page_cache
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     page = paginate(
         Article.objects.order_by("-created", "id"),
@@ -62,7 +62,7 @@ def _get_article(pk: int) -> Article:
 
 
 @page_cache
-@require_GET
+@require_safe
 def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     article = _get_article(pk)
     canonical = article.get_absolute_url()
@@ -106,7 +106,7 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
 
 
 @page_cache
-@require_GET
+@require_safe
 def tag_list(request: HttpRequest) -> HttpResponse:
     needle = request.GET.get("q", "").strip().lstrip("#")[:100]
     # A–Z as a reader expects it: accents do not send #évaluation after #Xinjiang.
@@ -138,7 +138,7 @@ def _get_tag(slug: str) -> Hashtag:
 
 
 @page_cache
-@require_GET
+@require_safe
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = _get_tag(slug)
     if tag.slug != slug:
@@ -166,7 +166,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def search_view(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("q", "")
     language = request.GET.get("lang", "")

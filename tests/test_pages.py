@@ -108,6 +108,18 @@ class ReadingPagesTests(BaseTestCase):
         self.assertContains(self.client.get("/search/feed/", {"q": "Hambantota"}), "Le monde selon")
         self.assertContains(self.client.get("/sitemap.xml"), "/tags/")
 
+    def test_head_requests_answer_like_get_without_a_body(self):
+        # Link checkers and feed readers ask HEAD first; a 405 made them drop the link.
+        tag = Hashtag.objects.get(key="crédit_social")
+        for path in ["/", "/tags/", tag.get_absolute_url(), "/feed/", "/api/articles/"]:
+            with self.subTest(path=path):
+                got = self.client.get(path)
+                head = self.client.head(path)
+                self.assertEqual(head.status_code, 200)
+                self.assertEqual(head["Content-Type"], got["Content-Type"])
+                self.assertEqual(head.content, b"")
+        self.assertEqual(self.client.post("/").status_code, 405)
+
     def test_missing_pages(self):
         response = self.client.get("/articles/999999/")
         self.assertEqual(response.status_code, 404)

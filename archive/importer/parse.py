@@ -58,7 +58,8 @@ class ParsedPost:
     links: list[str] = field(default_factory=list)
     mentions: list[str] = field(default_factory=list)
     replies: list[ParsedReply] = field(default_factory=list)
-    key: str = ""
+    key: str = ""  # set by the importer: stable identity within the archive
+    digest: str = ""  # set by the importer: content_hash(), computed once per post
 
     def identity(self) -> str:
         return f"{self.url.strip()}\n{' '.join(fold(self.title).split())}"

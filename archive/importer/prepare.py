@@ -1,4 +1,4 @@
-"""The CPU-bound part of an import, with no database: hashing, language detection, analysis.
+"""The CPU-bound part of an import, with no database: language detection and analysis.
 
 It depends only on the parsed posts, so the importer can run it in a worker process while the
 main process parses the next batch and writes the previous one (importer/pipeline.py).
@@ -10,13 +10,12 @@ from dataclasses import dataclass
 
 from archive.importer.parse import ParsedPost
 from archive.language import detect_many, detect_paragraphs
-from archive.search.analysis import documents
+from archive.search.analysis import column_texts, documents
 
 
 @dataclass
 class PreparedPost:
     post: ParsedPost
-    digest: str  # content hash: an unchanged post is skipped on re-import
     paragraph_langs: list[str]
     language: str
     # Analysed search columns (analysis.document) of the post as imported: its title, hashtags,
@@ -33,12 +32,9 @@ def prepare_batch(posts: list[ParsedPost]) -> list[PreparedPost]:
     found = iter(detect_many([t for post in posts for t in post.paragraphs]))
     texts = []
     for post in posts:
-        texts += [
-            post.title,
-            " ".join(post.hashtags),
-            "\n".join(reply.text for reply in post.replies),
-            "\n".join(post.paragraphs),
-        ]
+        texts += column_texts(
+            post.title, post.hashtags, [reply.text for reply in post.replies], post.paragraphs
+        )
     analysed = iter(documents(texts))
     prepared = []
     for post in posts:
@@ -46,7 +42,6 @@ def prepare_batch(posts: list[ParsedPost]) -> list[PreparedPost]:
         prepared.append(
             PreparedPost(
                 post=post,
-                digest=post.content_hash(),
                 paragraph_langs=langs,
                 language=language,
                 index_title=next(analysed),

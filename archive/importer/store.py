@@ -342,8 +342,9 @@ class _BatchWriter:
         }
         changed = []
         for post in posts:
+            post.digest = post.content_hash()
             known = existing.get(post.key)
-            if known and known[1] == post.content_hash():
+            if known and known[1] == post.digest:
                 self.result.unchanged += 1
             else:
                 changed.append(post)
@@ -384,7 +385,7 @@ class _BatchWriter:
                 links=post.links,
                 mentions=post.mentions,
                 external_key=post.key,
-                content_hash=item.digest,
+                content_hash=post.digest,
                 source_file=str(self.source.path)[-500:],
                 source_line=post.line,
                 created=self.now,

@@ -88,6 +88,14 @@ def _raw_words(text: str) -> list[str]:
     return found
 
 
+def column_texts(
+    title: str, hashtags: list[str], notes: list[str], paragraphs: list[str]
+) -> list[str]:
+    """The texts of an article's four indexed columns (title, hashtags, commentary, body), to
+    analyse with documents(): one definition for the importer and index_articles()."""
+    return [title, " ".join(hashtags), "\n".join(notes), "\n".join(paragraphs)]
+
+
 def document(text: str) -> str:
     """Indexed form of a text: its folded words in order (for phrases), then the new stems.
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from archive.search.analysis import document
+from archive.search.analysis import column_texts
+from archive.search.analysis import documents as analysed_documents
 from archive.search.backends import get_backend
 from archive.search.backends.base import IndexDocument
 
@@ -36,19 +37,23 @@ def build_documents(article_ids: list[int]) -> list[IndexDocument]:
         "article_id", "text"
     ):
         notes[article_id].append(text)
-    documents = []
-    for article_id, title, paragraphs in Article.objects.filter(pk__in=article_ids).values_list(
-        "id", "title", "paragraphs"
-    ):
-        documents.append(
-            IndexDocument(
-                article_id=article_id,
-                title=document(title),
-                tags=document(" ".join(tags[article_id])),
-                commentary=document("\n".join(notes[article_id])),
-                body=document("\n".join(p["text"] for p in paragraphs)),
-            )
+    rows = list(Article.objects.filter(pk__in=article_ids).values_list("id", "title", "paragraphs"))
+    texts = []
+    for article_id, title, paragraphs in rows:
+        texts += column_texts(
+            title, tags[article_id], notes[article_id], [p["text"] for p in paragraphs]
         )
+    analysed = iter(analysed_documents(texts))
+    documents = [
+        IndexDocument(
+            article_id=article_id,
+            title=next(analysed),
+            tags=next(analysed),
+            commentary=next(analysed),
+            body=next(analysed),
+        )
+        for article_id, _, _ in rows
+    ]
     return documents
 
 

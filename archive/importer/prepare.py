@@ -18,7 +18,7 @@ class PreparedPost:
     post: ParsedPost
     paragraph_langs: list[str]
     language: str
-    # Analysed search columns (analysis.document) of the post as imported: its title, hashtags,
+    # Analysed search columns (analysis.documents) of the post as imported: its title, hashtags,
     # replies and text. Right for a new article; an updated one may also carry curator notes,
     # so the importer indexes it from the database instead.
     index_title: str

@@ -96,16 +96,10 @@ def column_texts(
     return [title, " ".join(hashtags), "\n".join(notes), "\n".join(paragraphs)]
 
 
-def document(text: str) -> str:
-    """Indexed form of a text: its folded words in order (for phrases), then the new stems.
-
-    The database tokenizes this string again; it contains only letters, digits and spaces.
-    """
-    return documents([text])[0]
-
-
 def documents(texts: list[str]) -> list[str]:
-    """document() of many texts, analysing the words new to the cache in one batch.
+    """Indexed form of each text: its folded words in order (for phrases), then the stems not
+    already there. The database tokenizes these strings again; they hold only letters, digits
+    and spaces. Words new to the cache are analysed in one batch.
 
     Written for speed (it is most of an import's analysis time): the per-word work is done by
     map() and set operations. The stems come after the words, sorted, without repeats.

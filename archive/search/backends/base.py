@@ -43,7 +43,7 @@ class Candidates:
 
 
 def hashtag_words(name: str) -> str:
-    """A hashtag name's words as analysis.document() writes them into the hashtags field: the
+    """A hashtag name's words as analysis.documents() writes them into the hashtags field: the
     search index holds them, in this order, for every article using the hashtag."""
     return " ".join(fold(w) for w in TOKEN_RE.findall(name.casefold()) if len(w) <= MAX_WORD)
 

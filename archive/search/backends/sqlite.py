@@ -12,7 +12,7 @@ A text query runs in three steps, each bounded whatever the archive's size:
    LIMIT or rowid range (about 100 ms for a word in most posts of a million), and scores every
    match in the candidates' rowid range (with a rare hashtag, most of the archive).
 
-The indexed text (analysis.document) is folded words separated by single spaces, so the phrase
+The indexed text (analysis.documents) is folded words separated by single spaces, so the phrase
 and title matches that raise a score are found in it too, without more MATCH queries.
 """
 

@@ -62,7 +62,8 @@ def django_env(database_url: str) -> dict:
 def database(kind: str, size: int, out: Path, *, keep: bool = False, reuse: bool = False):
     """A fresh, migrated database; yields its DATABASE_URL.
 
-    SQLite only: `keep` leaves the file in /tmp afterwards, `reuse` takes the one left there.
+    `keep` leaves the SQLite file or the PostgreSQL cluster in /tmp afterwards (stopped), `reuse`
+    takes the one left there.
     """
     if kind == "sqlite":
         path = Path("/tmp") / f"archive-bench-{size}.sqlite3"
@@ -81,20 +82,20 @@ def database(kind: str, size: int, out: Path, *, keep: bool = False, reuse: bool
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
     elif kind == "postgres":
         sys.path.insert(0, str(ROOT / "tests"))
-        from pg_cluster import PG_BIN, throwaway_cluster
+        from pg_cluster import PG_BIN, cluster_at, throwaway_cluster
 
-        with throwaway_cluster() as url:
-            subprocess.run(
-                [
-                    str(PG_BIN / "createdb"),
-                    "-h",
-                    url.split("host=")[1],
-                    "-U",
-                    "postgres",
-                    "archive",
-                ],
-                check=True,
-            )
+        root = Path("/tmp") / f"archive-bench-pg-{size}"
+        if reuse and not (root / "data").exists():
+            raise SystemExit(f"--reuse: {root} does not exist (run once with --keep)")
+        if keep and not reuse:
+            shutil.rmtree(root, ignore_errors=True)
+        with cluster_at(root) if keep or reuse else throwaway_cluster() as url:
+            if not reuse:
+                subprocess.run(
+                    [str(PG_BIN / "createdb"), "-h", url.split("host=")[1], "-U", "postgres",
+                     "archive"],
+                    check=True,
+                )  # fmt: skip
             _migrate(url)
             yield url
     else:
@@ -350,12 +351,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--connections", type=int, default=4, help="concurrent page requests")
     parser.add_argument("--out", default=str(BENCH / "out"))
     parser.add_argument(
-        "--keep", action="store_true", help="SQLite: keep the database file in /tmp afterwards"
+        "--keep",
+        action="store_true",
+        help="keep the database (SQLite file, PostgreSQL cluster) in /tmp afterwards",
     )
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="SQLite: measure the database kept by an earlier --keep run, without importing",
+        help="measure the database kept by an earlier --keep run, without importing",
     )
     parser.add_argument(
         "--report",
@@ -386,7 +389,7 @@ def main(argv: list[str]) -> int:
         for kind in args.databases.split(","):
             run = {"size": size, "database": kind}
             results["runs"].append(run)
-            reuse = args.reuse and kind == "sqlite"
+            reuse = args.reuse
             with database(kind, size, out, keep=args.keep, reuse=reuse) as url:
                 if not reuse:
                     print(f"== {kind}: importing {size:,} posts", flush=True)

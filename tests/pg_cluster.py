@@ -31,31 +31,28 @@ def _as_server_user(command: list[str]) -> list[str]:
 def throwaway_cluster() -> Iterator[str]:
     """Yield a DATABASE_URL for a fresh cluster; stop and remove it afterwards."""
     root = Path(tempfile.mkdtemp(prefix="archive-pg-"))
+    try:
+        with cluster_at(root) as url:
+            yield url
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def cluster_at(root: Path) -> Iterator[str]:
+    """Start the cluster kept in `root` (created there first if there is none); yield its
+    DATABASE_URL; stop it afterwards, keeping its files (bench/run.py --keep and --reuse)."""
     data, sockets = root / "data", root / "sock"
-    sockets.mkdir()
+    root.mkdir(parents=True, exist_ok=True)
+    sockets.mkdir(exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
         root.chmod(0o755)
     user = "postgres"
     try:
-        subprocess.run(
-            _as_server_user(
-                [
-                    str(PG_BIN / "initdb"),
-                    "-D",
-                    str(data),
-                    "-U",
-                    user,
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        if not (data / "PG_VERSION").exists():
+            _initdb(data, user)
         options = (
             f"-k {sockets} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c max_connections=50"
@@ -90,7 +87,26 @@ def throwaway_cluster() -> Iterator[str]:
                 stderr=subprocess.DEVNULL,
                 check=False,
             )
-        shutil.rmtree(root, ignore_errors=True)
+
+
+def _initdb(data: Path, user: str) -> None:
+    subprocess.run(
+        _as_server_user(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                user,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def main(argv: list[str]) -> int:

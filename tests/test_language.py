@@ -1,0 +1,106 @@
+"""Language detection: the importer's batched detector gives py3langid's answers, text by text."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from archive import language
+
+ROOT = Path(__file__).resolve().parent.parent
+DUMPS = [
+    *sorted((ROOT / "fixtures" / "dumps").glob("*.txt")),
+    *sorted((ROOT.parent / "shared" / "dumps").glob("*.txt")),
+]
+
+
+def _paragraphs() -> list[str]:
+    texts = []
+    for path in DUMPS:
+        blocks = path.read_text(encoding="utf-8", errors="replace").split("\n\n")
+        texts += [block.strip() for block in blocks if block.strip()]
+    assert len(texts) > 100, "the dumps should give plenty of real paragraphs"
+    return texts
+
+
+def _samples() -> list[str]:
+    """Real paragraphs, and the same cut at random places, upper-cased, mixed and decorated:
+    texts of every length from one byte, including starts shorter than the automaton's depth."""
+    rng = random.Random(7)
+    real = _paragraphs()
+    samples = list(real)
+    for text in real:
+        cut = rng.randrange(1, max(2, len(text)))
+        samples += [text[:cut], text[-cut:], text.upper(), f"🙂 {text[:cut]} — #Chine"]
+    for _ in range(300):
+        samples.append(" ".join(rng.sample(real, 2))[: rng.randrange(1, 400)])
+    samples += ["", "a", "ab", "é", "ß", "中文", "Überwachung", "L’État"]
+    return samples
+
+
+def _deepest_texts(walker) -> list[str]:
+    """Texts holding the automaton's longest features (its deepest states): breadth-first from
+    the start state, keeping the bytes that lead to each state."""
+    import numpy as np
+
+    path = {0: b""}
+    frontier = [0]
+    while frontier:
+        following = []
+        for state in frontier:
+            targets = walker.nextmove[walker.rowbase[state] + np.arange(256)]
+            for byte, target in enumerate(targets.tolist()):
+                if target not in path:
+                    path[target] = path[state] + bytes([byte])
+                    following.append(target)
+        frontier = following
+    deepest = [p for p in path.values() if len(p) == walker.depth]
+    texts = [p.decode("utf-8", errors="ignore") for p in deepest]
+    return [f"Le texte {t} et la suite." for t in texts if len(t.encode()) == walker.depth]
+
+
+def test_the_batched_walk_is_in_use():
+    # None means py3langid changed its internals and every import fell back to the slow path.
+    assert language._walker() is not None
+
+
+def test_batched_walk_finds_py3langid_features():
+    from py3langid.langid import visit_counts
+
+    identifier, walker = language._identifier(), language._walker()
+    deepest = _deepest_texts(walker)
+    assert deepest, "the model's longest features should show up in some UTF-8 text"
+    samples = _samples() + deepest
+    owner, feature, counts = walker.feature_counts(samples)
+    found = [{} for _ in samples]
+    for text, f, n in zip(owner.tolist(), feature.tolist(), counts.tolist(), strict=True):
+        found[text][f] = n
+    for text, features in zip(samples, found, strict=True):
+        expected = visit_counts(
+            identifier.tk_nextmove,
+            identifier._rowbase,
+            identifier.tk_output,
+            identifier._encode(text),
+        )
+        assert features == dict(expected or {}), text
+
+
+def test_batched_walk_scores_like_py3langid():
+    samples = _samples()
+    identifier = language._identifier()
+    expected = [identifier.classify(text)[0] for text in samples]
+    assert language._walker().classify(samples) == expected
+
+
+def test_detect_many_answers_like_detect():
+    samples = _samples()
+    assert language.detect_many(samples) == [language.detect(text) for text in samples]
+
+
+def test_batches_of_any_size_agree():
+    samples = _samples()[:600]
+    whole = language.detect_many(samples)
+    pieces = []
+    for start in range(0, len(samples), 37):
+        pieces += language.detect_many(samples[start : start + 37])
+    assert pieces == whole

@@ -4,11 +4,11 @@ from urllib.parse import urlsplit
 
 from django.db import connection, models, transaction
 from django.db.models import Count
-from django.urls import reverse
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from archive.links import reverse_cached, title_slug
 from archive.text import fold, hashtag_key
 
 
@@ -38,7 +38,7 @@ class Hashtag(TagBase):
         return f"{slug}_{i}" if i is not None else slug
 
     def get_absolute_url(self) -> str:
-        return reverse("tag_detail", args=[self.slug])
+        return reverse_cached("tag_detail", self.slug)
 
     @transaction.atomic
     def merge_into(self, target: Hashtag) -> None:
@@ -214,10 +214,10 @@ class Article(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        slug = slugify(self.title, allow_unicode=True)[:60]
+        slug = title_slug(self.title)
         if slug:
-            return reverse("article_detail_slug", args=[self.pk, slug])
-        return reverse("article_detail", args=[self.pk])
+            return reverse_cached("article_detail_slug", self.pk, slug)
+        return reverse_cached("article_detail", self.pk)
 
     @property
     def text(self) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from archive.links import reverse_cached
 from archive.search.analysis import TOKEN_RE
 from archive.search.snippets import Matcher, highlight
 from archive.text import hashtag_key, split_spans
@@ -34,7 +34,7 @@ def hashtag_link(name: str, slugs: dict[str, str]) -> str:
     slug = slugs.get(hashtag_key(name))
     if not slug:
         return escape(f"#{name}")
-    href = escape(reverse("tag_detail", args=[slug]))
+    href = escape(reverse_cached("tag_detail", slug))
     return f'<a class="hashtag" href="{href}">#{escape(name)}</a>'
 
 

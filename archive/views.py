@@ -16,6 +16,7 @@ from archive.models import Article, Hashtag
 from archive.pagecache import page_cache
 from archive.pagination import page_number, paginate
 from archive.queries import (
+    articles_in_order,
     articles_with_tag,
     attach_comment_counts,
     attach_tags,
@@ -143,11 +144,11 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = _get_tag(slug)
     if tag.slug != slug:
         return HttpResponsePermanentRedirect(tag.get_absolute_url())
-    articles = articles_with_tag(tag).order_by("-created", "id")
-    page = paginate(
-        articles, page_number(request), settings.ARCHIVE_PAGE_SIZE, count=tag.usage_count
-    )
-    _cards(page.items)
+    # The page is found on ids alone, then only its rows are read: sorting whole rows (text and
+    # all) of the thousands of articles with a rare hashtag doubled the query's time.
+    ids = articles_with_tag(tag).order_by("-created", "id").values_list("pk", flat=True)
+    page = paginate(ids, page_number(request), settings.ARCHIVE_PAGE_SIZE, count=tag.usage_count)
+    page.items = _cards(articles_in_order(page.items))
     return render(
         request,
         "archive/tag_detail.html",
@@ -158,6 +159,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "notes": list(
                 Commentary.objects.filter(hashtags=tag)
                 .select_related("article", "author")
+                .defer("article__paragraphs", "article__links", "article__mentions")
                 .order_by("-created", "-id")[:NOTES_ON_TAG_PAGE]
             ),
             "prefixed": prefixed_hashtags(tag),

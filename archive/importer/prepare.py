@@ -1,7 +1,8 @@
 """The CPU-bound part of an import, with no database: language detection and analysis.
 
-It depends only on the parsed posts, so the importer can run it in a worker process while the
-main process parses the next batch and writes the previous one (importer/pipeline.py).
+It depends only on a few fields of the parsed posts, so the importer can run it in a worker
+process (importer/worker.py) while the main process parses the next batch and writes the
+previous one. Only those fields go to the worker, and only the results come back.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from dataclasses import dataclass
 from archive.importer.parse import ParsedPost
 from archive.language import detect_many, detect_paragraphs
 from archive.search.analysis import column_texts, documents
+
+# What preparing a post needs: its title, hashtags, replies' texts and paragraphs.
+Inputs = tuple[str, list[str], list[str], list[str]]
+# What it gives: the paragraphs' languages, the post's language and its four analysed columns.
+Results = tuple[list[str], str, str, str, str, str]
 
 
 @dataclass
@@ -27,27 +33,29 @@ class PreparedPost:
     index_body: str
 
 
-def prepare_batch(posts: list[ParsedPost]) -> list[PreparedPost]:
+def inputs(posts: list[ParsedPost]) -> list[Inputs]:
+    return [(p.title, p.hashtags, [r.text for r in p.replies], p.paragraphs) for p in posts]
+
+
+def prepare(batch: list[Inputs]) -> list[Results]:
     # Every paragraph of the batch in one language-detection pass (same answers, faster).
-    found = iter(detect_many([t for post in posts for t in post.paragraphs]))
+    found = iter(detect_many([t for _, _, _, paragraphs in batch for t in paragraphs]))
     texts = []
-    for post in posts:
-        texts += column_texts(
-            post.title, post.hashtags, [reply.text for reply in post.replies], post.paragraphs
-        )
+    for title, hashtags, notes, paragraphs in batch:
+        texts += column_texts(title, hashtags, notes, paragraphs)
     analysed = iter(documents(texts))
-    prepared = []
-    for post in posts:
-        langs, language = detect_paragraphs(post.paragraphs, [next(found) for _ in post.paragraphs])
-        prepared.append(
-            PreparedPost(
-                post=post,
-                paragraph_langs=langs,
-                language=language,
-                index_title=next(analysed),
-                index_tags=next(analysed),
-                index_commentary=next(analysed),
-                index_body=next(analysed),
-            )
+    results = []
+    for _, _, _, paragraphs in batch:
+        langs, language = detect_paragraphs(paragraphs, [next(found) for _ in paragraphs])
+        results.append(
+            (langs, language, next(analysed), next(analysed), next(analysed), next(analysed))
         )
-    return prepared
+    return results
+
+
+def prepared(posts: list[ParsedPost], results: list[Results]) -> list[PreparedPost]:
+    return [PreparedPost(post, *values) for post, values in zip(posts, results, strict=True)]
+
+
+def prepare_batch(posts: list[ParsedPost]) -> list[PreparedPost]:
+    return prepared(posts, prepare(inputs(posts)))

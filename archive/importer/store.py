@@ -20,7 +20,7 @@ from archive.importer.decode import TextSource, open_dump
 from archive.importer.errors import DumpError
 from archive.importer.fields import IMPORTED_ARTICLE_FIELDS
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
-from archive.importer.prepare import PreparedPost, prepare_batch
+from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepared
 from archive.importer.rows import allocate_ids, insert_rows
 from archive.importer.worker import PreparationWorker
 from archive.pagecache import bump_revision
@@ -243,6 +243,11 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _paragraphs(post: ParsedPost, item: PreparedPost) -> list[dict]:
+    langs = item.paragraph_langs
+    return [{"text": t, "lang": lang} for t, lang in zip(post.paragraphs, langs, strict=True)]
+
+
 def _key(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
@@ -295,13 +300,17 @@ class _BatchWriter:
         self.source = source
         self.result = result
         self.worker = worker
-        self.pending: deque = deque()  # (prepared batch or None if the worker has it, rows)
+        # (posts, prepared posts or None while the worker has them, their rows in the archive)
+        self.pending: deque = deque()
         self.batch: list[ParsedPost] = []
         self.keys_in_file: dict[str, int] = {}
         self.seen = 0
         self.now = timezone.now()
         self.usage_deltas: Counter[int] = Counter()  # articles added minus removed, per hashtag
         self.new_spellings: set[int] = set()  # hashtags written other than their current name
+        # Hashtags by key, as found or created in this file's transaction: most batches use the
+        # same common hashtags again.
+        self.hashtags: dict = {}
 
     def add(self, post: ParsedPost) -> None:
         for tag in post.hashtags:
@@ -351,16 +360,16 @@ class _BatchWriter:
         if not changed:
             return
         if self.worker is None:
-            self.pending.append((prepare_batch(changed), existing))
+            self.pending.append((changed, prepare_batch(changed), existing))
         else:
-            self.worker.submit(changed)
-            self.pending.append((None, existing))
+            self.worker.submit(inputs(changed))
+            self.pending.append((changed, None, existing))
         while len(self.pending) > (self.IN_FLIGHT if self.worker else 0):
             self._write_next()
 
     def _write_next(self) -> None:
-        prepared, existing = self.pending.popleft()
-        self._write(self.worker.next_result() if prepared is None else prepared, existing)
+        posts, ready, existing = self.pending.popleft()
+        self._write(ready or prepared(posts, self.worker.next_result()), existing)
 
     def _write(self, prepared: list[PreparedPost], existing: dict) -> None:
         from annotations.models import Commentary, TaggedCommentary
@@ -369,36 +378,42 @@ class _BatchWriter:
         from archive.search.backends import get_backend
         from archive.search.backends.base import IndexDocument
 
-        to_create, to_update, changed_posts = [], [], []
+        source_file = str(self.source.path)[-500:]
+        new_items = [item for item in prepared if item.post.key not in existing]
+        new_ids = self._insert_articles(new_items, source_file)
+        to_update = []
         for item in prepared:
             post = item.post
             known = existing.get(post.key)
-            article = Article(
-                pk=known[0] if known else None,
-                title=post.title,
-                url=post.url,
-                paragraphs=[
-                    {"text": t, "lang": lang}
-                    for t, lang in zip(post.paragraphs, item.paragraph_langs, strict=True)
-                ],
-                language=item.language,
-                links=post.links,
-                mentions=post.mentions,
-                external_key=post.key,
-                content_hash=post.digest,
-                source_file=str(self.source.path)[-500:],
-                source_line=post.line,
-                created=self.now,
-                updated=self.now,
-            )
-            (to_update if known else to_create).append(article)
-            changed_posts.append((post, article))
-        self._insert_articles(to_create)
+            if known:
+                to_update.append(
+                    Article(
+                        pk=known[0],
+                        title=post.title,
+                        url=post.url,
+                        paragraphs=_paragraphs(post, item),
+                        language=item.language,
+                        links=post.links,
+                        mentions=post.mentions,
+                        external_key=post.key,
+                        content_hash=post.digest,
+                        source_file=source_file,
+                        source_line=post.line,
+                        created=self.now,
+                        updated=self.now,
+                    )
+                )
         Article.objects.bulk_update(to_update, ARTICLE_FIELDS)
-        self.result.new += len(to_create)
+        self.result.new += len(new_items)
         self.result.updated += len(to_update)
         updated_ids = [a.pk for a in to_update]
-        updated = set(updated_ids)
+        ids = iter(updated_ids)
+        new_ids_iter = iter(new_ids)
+        # (post, article id) in file order
+        changed_posts = [
+            (item.post, next(ids) if item.post.key in existing else next(new_ids_iter))
+            for item in prepared
+        ]
 
         spellings = [t for post, _ in changed_posts for t in post.hashtags]
         spellings += [
@@ -408,14 +423,17 @@ class _BatchWriter:
             for t in r.hashtags
             if len(t) <= HASHTAG_MAX
         ]
-        tags = get_or_create_hashtags(spellings)
+        missing = [t for t in spellings if hashtag_key(t) not in self.hashtags]
+        if missing:
+            self.hashtags.update(get_or_create_hashtags(missing))
+        tags = self.hashtags
         old_uses = TaggedArticle.objects.filter(content_object_id__in=updated_ids)
         for tag_id in old_uses.values_list("tag_id", flat=True):
             self.usage_deltas[tag_id] -= 1
         old_uses.delete()
         uses = [
-            (article.pk, tags[hashtag_key(t)].pk, t)
-            for post, article in changed_posts
+            (article_id, tags[hashtag_key(t)].pk, t)
+            for post, article_id in changed_posts
             for t in post.hashtags
         ]
         insert_rows(TaggedArticle._meta.db_table, ["content_object_id", "tag_id", "spelling"], uses)
@@ -427,33 +445,32 @@ class _BatchWriter:
             if spelling != tag.name:  # only then can the most common spelling change
                 self.new_spellings.add(tag.pk)
         self._write_replies(changed_posts, tags, Commentary, TaggedCommentary)
-        # New articles are indexed from what was prepared; updated ones from the database,
-        # since they may carry curator notes too.
-        get_backend().upsert(
+        # New articles are indexed from what was prepared (they have no index row yet);
+        # updated ones from the database, since they may carry curator notes too.
+        get_backend().insert(
             [
                 IndexDocument(
-                    article_id=article.pk,
+                    article_id=article_id,
                     title=item.index_title,
                     tags=item.index_tags,
                     commentary=item.index_commentary,
                     body=item.index_body,
                 )
-                for item, article in zip(prepared, (a for _, a in changed_posts), strict=True)
-                if article.pk not in updated
+                for item, article_id in zip(new_items, new_ids, strict=True)
             ]
         )
         if updated_ids:
             index_articles(updated_ids)
 
-    def _insert_articles(self, articles: list) -> None:
+    def _insert_articles(self, items: list[PreparedPost], source_file: str) -> list[int]:
+        """Rows for the new articles, without the ORM; their ids."""
         from django.db import connection
 
         from archive.models import Article
 
         table = Article._meta.db_table
         now = connection.ops.adapt_datetimefield_value(self.now)
-        for article, pk in zip(articles, allocate_ids(table, len(articles)), strict=True):
-            article.pk = pk
+        ids = allocate_ids(table, len(items))
         insert_rows(
             table,
             [
@@ -462,18 +479,21 @@ class _BatchWriter:
             ],
             [
                 (
-                    a.pk, a.title, a.url, _json(a.paragraphs), a.language, _json(a.links),
-                    _json(a.mentions), a.external_key, a.content_hash, a.source_file,
-                    a.source_line, now, now,
+                    pk, p.title, p.url, _json(_paragraphs(p, item)), item.language, _json(p.links),
+                    _json(p.mentions), p.key, p.digest, source_file, p.line, now, now,
                 )
-                for a in articles
+                for pk, item in zip(ids, items, strict=True)
+                for p in (item.post,)
             ],
         )  # fmt: skip
+        return ids
 
     def _write_replies(self, changed_posts, tags, Commentary, TaggedCommentary) -> None:
+        from django.db import connection
+
         keyed = {
-            f"{article.external_key}:{n}": (article, reply, n)
-            for post, article in changed_posts
+            f"{post.key}:{n}": (article_id, reply, n)
+            for post, article_id in changed_posts
             for n, reply in enumerate(post.replies, start=1)
         }
         if not keyed:
@@ -481,36 +501,46 @@ class _BatchWriter:
         existing = {
             c.external_key: c for c in Commentary.objects.filter(external_key__in=list(keyed))
         }
-        to_create, to_update = [], []
-        for key, (article, reply, n) in keyed.items():
-            note = existing.get(key)
-            if note is None:
-                to_create.append(
-                    Commentary(
-                        article_id=article.pk,
-                        text=reply.text,
-                        origin=Commentary.Origin.REPLY,
-                        external_key=key,
-                        position=n,
-                        source_line=reply.line,
-                        created=self.now,
-                        updated=self.now,
-                    )
+        new_keys = [key for key in keyed if key not in existing]
+        note_ids = dict(
+            zip(new_keys, allocate_ids(Commentary._meta.db_table, len(new_keys)), strict=True)
+        )
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        # New replies as plain rows (see rows.py); the columns not listed keep their defaults.
+        insert_rows(
+            Commentary._meta.db_table,
+            [
+                "id", "article_id", "text", "author_name", "origin", "quote_exact",
+                "quote_prefix", "quote_suffix", "external_key", "position", "source_line",
+                "created", "updated",
+            ],
+            [
+                (
+                    note_ids[key], keyed[key][0], keyed[key][1].text, "",
+                    Commentary.Origin.REPLY.value, "", "", "", key, keyed[key][2],
+                    keyed[key][1].line, now, now,
                 )
-            elif note.text != reply.text:
+                for key in new_keys
+            ],
+        )  # fmt: skip
+        to_update = []
+        for key, note in existing.items():
+            _, reply, _ = keyed[key]
+            if note.text != reply.text:
                 note.text, note.updated, note.source_line = reply.text, self.now, reply.line
                 to_update.append(note)
-        Commentary.objects.bulk_create(to_create)
+                note_ids[key] = note.pk
         Commentary.objects.bulk_update(to_update, ["text", "updated", "source_line"])
         self.result.replies += len(keyed)
         TaggedCommentary.objects.filter(content_object__in=to_update).delete()
-        by_key = {c.external_key: c for c in to_create + to_update}
-        TaggedCommentary.objects.bulk_create(
-            TaggedCommentary(
-                content_object_id=by_key[key].pk, tag_id=tags[hashtag_key(t)].pk, spelling=t
-            )
-            for key, (_, reply, _) in keyed.items()
-            if key in by_key
-            for t in reply.hashtags
-            if hashtag_key(t) in tags
+        insert_rows(
+            TaggedCommentary._meta.db_table,
+            ["content_object_id", "tag_id", "spelling"],
+            [
+                (note_ids[key], tags[hashtag_key(t)].pk, t)
+                for key, (_, reply, _) in keyed.items()
+                if key in note_ids
+                for t in reply.hashtags
+                if hashtag_key(t) in tags
+            ],
         )

@@ -1,9 +1,9 @@
 """A second process for the CPU-bound part of an import (prepare.py), fed through pipes.
 
-The importer sends batches of parsed posts in order and reads the prepared batches back in the
-same order, while it parses and writes on its own core. A plain child process (`python -m
-archive.importer.worker`) rather than multiprocessing: it inherits no database connection and
-never re-runs the caller's script, whoever calls the importer.
+The importer sends batches (the few fields of each post that preparing needs) in order and
+reads the results back in the same order, while it parses and writes on its own core. A plain
+child process (`python -m archive.importer.worker`) rather than multiprocessing: it inherits no
+database connection and never re-runs the caller's script, whoever calls the importer.
 """
 
 from __future__ import annotations
@@ -52,16 +52,16 @@ class PreparationWorker:
             self.results.put(("error", f"unreadable answer from the worker: {exc}"))
         self.results.put(_END)
 
-    def submit(self, posts: list) -> None:
+    def submit(self, batch: list) -> None:
         try:
-            pickle.dump(posts, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(batch, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             raise WorkerError(self._died()) from None
         self.outstanding += 1
 
     def next_result(self) -> list:
-        """The oldest submitted batch, prepared."""
+        """The results of the oldest submitted batch."""
         answer = self.results.get()
         if answer is _END:
             self.results.put(_END)
@@ -98,7 +98,7 @@ class PreparationWorker:
 
 
 def main() -> None:
-    from archive.importer.prepare import prepare_batch
+    from archive.importer.prepare import prepare
 
     incoming = sys.stdin.buffer
     # Answers go to the original stdout; anything printed by a library goes to stderr instead.
@@ -106,11 +106,11 @@ def main() -> None:
     os.dup2(2, 1)
     while True:
         try:
-            posts = pickle.load(incoming)
+            batch = pickle.load(incoming)
         except EOFError:
             return
         try:
-            answer = ("ok", prepare_batch(posts))
+            answer = ("ok", prepare(batch))
         except Exception:  # noqa: BLE001 - sent back, raised in the importer
             answer = ("error", traceback.format_exc())
         pickle.dump(answer, outgoing, protocol=pickle.HIGHEST_PROTOCOL)

@@ -125,6 +125,10 @@ class SearchBackend:
     def upsert(self, documents: list[IndexDocument]) -> None:
         raise NotImplementedError
 
+    def insert(self, documents: list[IndexDocument]) -> None:
+        """upsert() for articles known to have no index row yet (new ones, in an import)."""
+        self.upsert(documents)
+
     def delete(self, article_ids: list[int]) -> None:
         raise NotImplementedError
 

@@ -37,6 +37,7 @@ RANK_WEIGHTS = (
 # A tsvector holds at most 1 MB; beyond this the tail of a huge text is not indexed.
 MAX_DOCUMENT_CHARS = 400_000
 
+REPLACE_DOCUMENT = "document = excluded.document"
 DOCUMENT_SQL = (
     "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
     "setweight(to_tsvector('simple', %s), 'C') || setweight(to_tsvector('simple', %s), 'D')"
@@ -93,6 +94,14 @@ class PostgresBackend(SearchBackend):
     DRIVE_BY_RAREST_TAG = False  # the planner picks the plan well once it sees hashtag ids
 
     def upsert(self, documents: list[IndexDocument]) -> None:
+        self._write(
+            documents, "ON CONFLICT (article_id) DO UPDATE SET document = excluded.document"
+        )
+
+    def insert(self, documents: list[IndexDocument]) -> None:
+        self._write(documents, "")
+
+    def _write(self, documents: list[IndexDocument], on_conflict: str) -> None:
         if not documents:
             return
         rows = []
@@ -110,7 +119,7 @@ class PostgresBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {TABLE} (article_id, document) VALUES (%s, {DOCUMENT_SQL}) "
-                "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document",
+                + on_conflict,
                 rows,
             )
 

@@ -163,6 +163,12 @@ class SQLiteBackend(SearchBackend):
             return
         with self.connection.cursor() as cursor:
             self._delete(cursor, [d.article_id for d in documents])
+        self.insert(documents)
+
+    def insert(self, documents: list[IndexDocument]) -> None:
+        if not documents:
+            return
+        with self.connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {TABLE}(rowid, title, tags, commentary, body)"
                 " VALUES (%s, %s, %s, %s, %s)",

@@ -83,6 +83,62 @@ class ReadingPagesTests(BaseTestCase):
         self.assertEqual(rare, popular)
         self.assertEqual(len(rare), tag.usage_count)
 
+    def test_tag_page_lists_the_same_articles_either_way(self):
+        from unittest import mock
+
+        from archive import queries
+
+        tag = Hashtag.objects.get(key="crédit_social")
+        newest = list(
+            queries.articles_with_tag(tag)
+            .order_by("-created", "id")
+            .values_list("title", flat=True)
+        )
+        for rare_uses in (queries.RARE_TAG_USES, 0):
+            with (
+                mock.patch.object(queries, "RARE_TAG_USES", rare_uses),
+                self.settings(ARCHIVE_PAGE_SIZE=5, ARCHIVE_PAGE_CACHE_SECONDS=0),
+            ):
+                shown = []
+                for number in (1, 2, 3):
+                    response = self.client.get("/tags/crédit_social/", {"page": number})
+                    shown += [a.title for a in response.context["page"].items]
+            self.assertEqual(shown, newest)
+
+    def test_card_shows_twelve_hashtags_then_how_many_more(self):
+        article = self.article("China blacklists")
+        article.set_hashtags([f"extra_{n:02d}" for n in range(14)])
+        body = self.client.get("/tags/extra_00/").content.decode()
+        card = body[body.index('<article class="card">') :]
+        card = card[: card.index("</article>")]
+        self.assertEqual(card.count('class="hashtag"'), 12)
+        self.assertIn('href="/tags/extra_11/">#extra_11</a></li><li class="count">+2</li>', card)
+        self.assertNotIn("extra_12", card)
+
+    def test_remembered_addresses_are_those_of_reverse(self):
+        from django.urls import reverse, set_script_prefix
+        from django.utils.text import slugify
+
+        from archive.links import reverse_cached
+
+        tag = Hashtag.objects.get(key="crédit_social")
+        article = self.article("Le monde selon")
+        try:
+            for prefix in ("/", "/archive/"):
+                set_script_prefix(prefix)
+                self.assertEqual(tag.get_absolute_url(), reverse("tag_detail", args=[tag.slug]))
+                self.assertTrue(tag.get_absolute_url().startswith(f"{prefix}tags/cr%C3%A9dit"))
+                self.assertEqual(
+                    article.get_absolute_url(),
+                    reverse(
+                        "article_detail_slug",
+                        args=[article.pk, slugify(article.title, allow_unicode=True)[:60]],
+                    ),
+                )
+        finally:
+            set_script_prefix("/")
+        self.assertEqual(reverse_cached("article_detail", 7), "/articles/7/")
+
     def test_tag_page_finds_other_spellings(self):
         response = self.client.get("/tags/Crédit_Social/")
         self.assertEqual(response.status_code, 301)
@@ -92,6 +148,17 @@ class ReadingPagesTests(BaseTestCase):
         response = self.client.get("/tags/surveillance/")
         self.assertContains(response, "Longer hashtags")
         self.assertContains(response, "#surveillance_de_masse")
+
+    def test_prefixed_hashtags_are_every_longer_hashtag(self):
+        from archive.queries import prefixed_hashtags
+
+        used = list(Hashtag.objects.filter(usage_count__gt=0))
+        for tag in used:
+            expected = sorted(
+                (t for t in used if t.search_key.startswith(tag.search_key) and t.pk != tag.pk),
+                key=lambda t: (-t.usage_count, t.key),
+            )[:20]
+            self.assertEqual(prefixed_hashtags(tag), expected, tag.key)
 
     def test_tag_list(self):
         response = self.client.get("/tags/")

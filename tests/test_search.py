@@ -1,8 +1,11 @@
 """Search on the real dumps. The suite runs once on SQLite (FTS5) and once on PostgreSQL."""
 
 import json
+import random
+from unittest import skipUnless
 
 from django.db import connection
+from django.utils import timezone
 
 from archive.models import Article
 from archive.search import search
@@ -51,6 +54,45 @@ class SearchTests(BaseTestCase):
         found = titles('"la surveillance chinoise leur fait peur"')
         self.assertEqual(len(found), 1)
         self.assertTrue(found[0].startswith("China\u00a0: Totale Kontrolle"))
+
+    @skipUnless(connection.vendor == "postgresql", "PostgreSQL's storage")
+    def test_long_documents_are_kept_in_the_row_and_found(self):
+        # A few KB of varied text: compressed, its document is over PostgreSQL's default 2 KB
+        # TOAST threshold, so without INLINE_DOCUMENTS_SQL it would live in the TOAST table.
+        from archive.search import index_articles
+
+        rng = random.Random(3)
+        words = [
+            "".join(rng.choice("abcdefghijklmnopqrstuvwxyzéè") for _ in range(rng.randint(3, 11)))
+            for _ in range(250)
+        ]
+        text = " ".join(words) + " la fin du très long article"
+        now = timezone.now()
+        article = Article.objects.create(
+            title="Un très long article",
+            paragraphs=[{"text": text, "lang": "fr"}],
+            external_key="long-article",
+            created=now,
+            updated=now,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = %s",
+                ["archive_searchdoc"],
+            )
+            count_toasted = f"SELECT count(*) FROM {cursor.fetchone()[0]}"
+            cursor.execute(count_toasted)
+            toasted_before = cursor.fetchone()[0]
+            index_articles([article.pk])
+            cursor.execute(
+                "SELECT pg_column_size(document) FROM archive_searchdoc WHERE article_id = %s",
+                [article.pk],
+            )
+            self.assertGreater(cursor.fetchone()[0], 3000)
+            cursor.execute(count_toasted)
+            self.assertEqual(cursor.fetchone()[0], toasted_before, "moved to the TOAST table")
+        self.assertIn(article.title, titles('"la fin du tres long article"'))
+        self.assertIn(article.title, titles(f"{words[0]} -zzzz"))
 
     def test_exclusions(self):
         with_microsoft = set(titles("productivity"))

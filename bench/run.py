@@ -59,7 +59,15 @@ def django_env(database_url: str) -> dict:
 
 
 @contextlib.contextmanager
-def database(kind: str, size: int, out: Path, *, keep: bool = False, reuse: bool = False):
+def database(
+    kind: str,
+    size: int,
+    out: Path,
+    *,
+    keep: bool = False,
+    reuse: bool = False,
+    pg_settings: list[str] = (),
+):
     """A fresh, migrated database; yields its DATABASE_URL.
 
     `keep` leaves the SQLite file or the PostgreSQL cluster in /tmp afterwards (stopped), `reuse`
@@ -89,7 +97,9 @@ def database(kind: str, size: int, out: Path, *, keep: bool = False, reuse: bool
             raise SystemExit(f"--reuse: {root} does not exist (run once with --keep)")
         if keep and not reuse:
             shutil.rmtree(root, ignore_errors=True)
-        with cluster_at(root) if keep or reuse else throwaway_cluster() as url:
+        with (
+            cluster_at(root, pg_settings) if keep or reuse else throwaway_cluster(pg_settings)
+        ) as url:
             if not reuse:
                 subprocess.run(
                     [str(PG_BIN / "createdb"), "-h", url.split("host=")[1], "-U", "postgres",
@@ -361,6 +371,13 @@ def main(argv: list[str]) -> int:
         help="measure the database kept by an earlier --keep run, without importing",
     )
     parser.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL server setting for the run, e.g. shared_buffers=4GB (repeatable)",
+    )
+    parser.add_argument(
         "--report",
         nargs="+",
         metavar="RESULTS_JSON",
@@ -390,7 +407,11 @@ def main(argv: list[str]) -> int:
             run = {"size": size, "database": kind}
             results["runs"].append(run)
             reuse = args.reuse
-            with database(kind, size, out, keep=args.keep, reuse=reuse) as url:
+            if kind == "postgres" and args.pg_setting:
+                run["postgres_settings"] = args.pg_setting
+            with database(
+                kind, size, out, keep=args.keep, reuse=reuse, pg_settings=args.pg_setting
+            ) as url:
                 if not reuse:
                     print(f"== {kind}: importing {size:,} posts", flush=True)
                     run["import"] = run_import(url, files, size)

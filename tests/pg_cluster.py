@@ -28,20 +28,21 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def throwaway_cluster() -> Iterator[str]:
+def throwaway_cluster(settings: list[str] = ()) -> Iterator[str]:
     """Yield a DATABASE_URL for a fresh cluster; stop and remove it afterwards."""
     root = Path(tempfile.mkdtemp(prefix="archive-pg-"))
     try:
-        with cluster_at(root) as url:
+        with cluster_at(root, settings) as url:
             yield url
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
 @contextlib.contextmanager
-def cluster_at(root: Path) -> Iterator[str]:
+def cluster_at(root: Path, settings: list[str] = ()) -> Iterator[str]:
     """Start the cluster kept in `root` (created there first if there is none); yield its
-    DATABASE_URL; stop it afterwards, keeping its files (bench/run.py --keep and --reuse)."""
+    DATABASE_URL; stop it afterwards, keeping its files (bench/run.py --keep and --reuse).
+    `settings` are server settings for this start ("shared_buffers=2GB")."""
     data, sockets = root / "data", root / "sock"
     root.mkdir(parents=True, exist_ok=True)
     sockets.mkdir(exist_ok=True)
@@ -56,7 +57,7 @@ def cluster_at(root: Path) -> Iterator[str]:
         options = (
             f"-k {sockets} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c max_connections=50"
-        )
+        ) + "".join(f" -c {setting}" for setting in settings)
         subprocess.run(
             _as_server_user(
                 [

@@ -62,6 +62,31 @@ def articles_with_tag(tag: Hashtag):
     return Article.objects.filter(Exists(uses.filter(content_object=OuterRef("pk"))))
 
 
+# A hashtag on at most this many notes and replies: its tag page reads them all and sorts them.
+RARE_NOTE_TAG_USES = 1000
+
+
+def newest_notes_with_tag(tag: Hashtag, limit: int) -> list:
+    """The newest notes and replies carrying this hashtag, with their article and author.
+
+    Both databases walk the newest commentary testing each for the hashtag, which reads all of
+    it for a hashtag on few notes (43 ms with 120,000 replies, growing with them). So a rare
+    hashtag's notes are fetched by id instead; a common one's are met in the first rows.
+    """
+    from annotations.models import Commentary, TaggedCommentary
+
+    notes = (
+        Commentary.objects.select_related("article", "author")
+        .defer("article__paragraphs", "article__links", "article__mentions")
+        .order_by("-created", "-id")
+    )
+    uses = TaggedCommentary.objects.filter(tag=tag).values_list("content_object_id", flat=True)
+    ids = list(uses[: RARE_NOTE_TAG_USES + 1])
+    if len(ids) <= RARE_NOTE_TAG_USES:
+        return list(notes.filter(pk__in=ids)[:limit]) if ids else []
+    return list(notes.filter(hashtags=tag)[:limit])
+
+
 def articles_in_order(ids: list[int]) -> list[Article]:
     """The articles with these ids, in this order (one query)."""
     found = Article.objects.in_bulk(ids)

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from annotations.anchoring import TextQuote, locate
-from annotations.models import Commentary
 from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_curator
 from archive.models import Article, Hashtag
 from archive.pagecache import page_cache
@@ -20,6 +19,7 @@ from archive.queries import (
     articles_with_tag,
     attach_comment_counts,
     attach_tags,
+    newest_notes_with_tag,
     prefixed_hashtags,
     related_hashtags,
     top_hashtags,
@@ -156,12 +156,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "tag": tag,
             "page": page,
             "related": related_hashtags(tag),
-            "notes": list(
-                Commentary.objects.filter(hashtags=tag)
-                .select_related("article", "author")
-                .defer("article__paragraphs", "article__links", "article__mentions")
-                .order_by("-created", "-id")[:NOTES_ON_TAG_PAGE]
-            ),
+            "notes": newest_notes_with_tag(tag, NOTES_ON_TAG_PAGE),
             "prefixed": prefixed_hashtags(tag),
             "tag_editor": can_edit_hashtags(request.user),
         },

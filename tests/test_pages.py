@@ -105,6 +105,40 @@ class ReadingPagesTests(BaseTestCase):
                     shown += [a.title for a in response.context["page"].items]
             self.assertEqual(shown, newest)
 
+    def test_tag_page_shows_the_newest_notes_with_the_hashtag_either_way(self):
+        from datetime import timedelta
+        from unittest import mock
+
+        from django.utils import timezone
+
+        from annotations.models import Commentary
+        from archive import queries
+
+        tag = Hashtag.objects.get(key="crédit_social")
+        article = self.article("China blacklists")
+        start = timezone.now()
+        for n in range(40):
+            note = Commentary.objects.create(
+                article=article,
+                text=f"Note {n}",
+                created=start + timedelta(minutes=(n * 7) % 40),
+                updated=start,
+            )
+            if n % 3:
+                note.hashtags.add(tag)
+        expected = [
+            f"Note {n}"
+            for n in sorted((n for n in range(40) if n % 3), key=lambda n: ((n * 7) % 40, n))
+        ][::-1][:20]
+        for rare_uses in (queries.RARE_NOTE_TAG_USES, 0):
+            with (
+                mock.patch.object(queries, "RARE_NOTE_TAG_USES", rare_uses),
+                self.settings(ARCHIVE_PAGE_CACHE_SECONDS=0),
+            ):
+                response = self.client.get("/tags/crédit_social/")
+            self.assertEqual([note.text for note in response.context["notes"]], expected)
+            self.assertContains(response, "Note 1")
+
     def test_card_shows_twelve_hashtags_then_how_many_more(self):
         article = self.article("China blacklists")
         article.set_hashtags([f"extra_{n:02d}" for n in range(14)])

@@ -66,7 +66,7 @@ def database(
     *,
     keep: bool = False,
     reuse: bool = False,
-    pg_settings: list[str] = (),
+    pg_settings: tuple[str, ...] | list[str] = (),
 ):
     """A fresh, migrated database; yields its DATABASE_URL.
 

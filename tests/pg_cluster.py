@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -28,7 +28,7 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def throwaway_cluster(settings: list[str] = ()) -> Iterator[str]:
+def throwaway_cluster(settings: Sequence[str] = ()) -> Iterator[str]:
     """Yield a DATABASE_URL for a fresh cluster; stop and remove it afterwards."""
     root = Path(tempfile.mkdtemp(prefix="archive-pg-"))
     try:
@@ -39,7 +39,7 @@ def throwaway_cluster(settings: list[str] = ()) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def cluster_at(root: Path, settings: list[str] = ()) -> Iterator[str]:
+def cluster_at(root: Path, settings: Sequence[str] = ()) -> Iterator[str]:
     """Start the cluster kept in `root` (created there first if there is none); yield its
     DATABASE_URL; stop it afterwards, keeping its files (bench/run.py --keep and --reuse).
     `settings` are server settings for this start ("shared_buffers=2GB")."""

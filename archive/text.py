@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 # http(s) URLs; stops at white space and at the quotes and brackets that usually close a URL.
 URL_RE = re.compile(r"""https?://[^\s<>"'«»“”‘’]+""", re.IGNORECASE)
@@ -31,11 +32,15 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Remembered: an import computes them for every hashtag of every post (about 25 calls a post),
+# and hashtags repeat far more than words do.
+@lru_cache(maxsize=65536)
 def hashtag_key(name: str) -> str:
     """The identity of a hashtag: case-insensitive, accents kept (#Crédit = #crédit ≠ #credit)."""
     return unicodedata.normalize("NFC", name.lstrip("#")).casefold()
 
 
+@lru_cache(maxsize=65536)
 def hashtag_fits(name: str) -> bool:
     """Whether a hashtag fits the database columns: its name, key and folded key.
 

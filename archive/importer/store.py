@@ -369,7 +369,9 @@ class _BatchWriter:
 
     def _write_next(self) -> None:
         posts, ready, existing = self.pending.popleft()
-        self._write(ready or prepared(posts, self.worker.next_result()), existing)
+        self._write(
+            ready if ready is not None else prepared(posts, self.worker.next_result()), existing
+        )
 
     def _write(self, prepared: list[PreparedPost], existing: dict) -> None:
         from annotations.models import Commentary, TaggedCommentary
@@ -407,11 +409,10 @@ class _BatchWriter:
         self.result.new += len(new_items)
         self.result.updated += len(to_update)
         updated_ids = [a.pk for a in to_update]
-        ids = iter(updated_ids)
-        new_ids_iter = iter(new_ids)
+        updated_left, new_left = iter(updated_ids), iter(new_ids)
         # (post, article id) in file order
         changed_posts = [
-            (item.post, next(ids) if item.post.key in existing else next(new_ids_iter))
+            (item.post, next(updated_left) if item.post.key in existing else next(new_left))
             for item in prepared
         ]
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from archive.models import Article, Hashtag
 from archive.pagecache import page_cache
 from archive.pagination import page_number, paginate
-from archive.queries import article_count, articles_with_tag, attach_tags
+from archive.queries import article_count, articles_in_order, attach_tags, newest_ids_with_tag
 from archive.search import search
 from archive.text import hashtag_key
 
@@ -73,8 +73,10 @@ def articles(request: HttpRequest) -> JsonResponse:
         )
         if tag is None:
             return JsonResponse({"count": 0, "next": None, "previous": None, "results": []})
-        queryset, count = articles_with_tag(tag).order_by("-created", "id"), tag.usage_count
+        queryset, count = newest_ids_with_tag(tag), tag.usage_count
     page = paginate(queryset, page_number(request), settings.ARCHIVE_PAGE_SIZE, count=count)
+    if tag_name:
+        page.items = articles_in_order(page.items)
     attach_tags(page.items)
     next_url, previous_url = _page_links(request, page)
     return JsonResponse(

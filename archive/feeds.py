@@ -6,7 +6,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from archive.models import Article, Hashtag
-from archive.queries import articles_with_tag, attach_tags
+from archive.queries import articles_in_order, attach_tags, newest_ids_with_tag
 from archive.search import search
 from archive.search.query import MAX_QUERY_CHARS
 
@@ -55,7 +55,7 @@ class TagFeed(ArticleFeed):
         return _("Articles with #%(tag)s") % {"tag": obj.name}
 
     def items(self, obj: Hashtag):
-        return attach_tags(list(articles_with_tag(obj).order_by("-created", "id")[:FEED_SIZE]))
+        return attach_tags(articles_in_order(list(newest_ids_with_tag(obj)[:FEED_SIZE])))
 
 
 class SearchFeed(ArticleFeed):

@@ -2,6 +2,7 @@
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from annotations.models import Commentary
 from archive.models import Article, Hashtag
@@ -99,11 +100,19 @@ class ReadingPagesTests(BaseTestCase):
                 mock.patch.object(queries, "RARE_TAG_USES", rare_uses),
                 self.settings(ARCHIVE_PAGE_SIZE=5, ARCHIVE_PAGE_CACHE_SECONDS=0),
             ):
-                shown = []
+                shown, listed = [], []
                 for number in (1, 2, 3):
                     response = self.client.get("/tags/crédit_social/", {"page": number})
                     shown += [a.title for a in response.context["page"].items]
+                    api = self.client.get(
+                        "/api/articles/", {"tag": "crédit_social", "page": number}
+                    ).json()
+                    listed += [a["title"] for a in api["results"]]
+                feed = self.client.get("/tags/crédit_social/feed/").content.decode()
             self.assertEqual(shown, newest)
+            self.assertEqual(listed, newest)
+            entries = [e.split("</title>")[0] for e in feed.split("<entry><title>")[1:]]
+            self.assertEqual(entries, [escape(t) for t in newest])
 
     def test_tag_page_shows_the_newest_notes_with_the_hashtag_either_way(self):
         from datetime import timedelta

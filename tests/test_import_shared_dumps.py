@@ -89,6 +89,35 @@ class SeenthisDumpTests(BaseTestCase):
         self.assertEqual(list(Article.objects.values_list("id", "content_hash", "updated")), before)
         self.assertEqual(Commentary.objects.count(), 2)
 
+    def test_reimport_updates_a_reply_and_adds_one_with_their_hashtags(self):
+        import tempfile
+        from pathlib import Path
+
+        from archive.search import search
+
+        edit = "      Edit\u00a0: le productivity score n’est pas activé et va le rester."
+        reply = "    • J’ai contacté notre service info"
+        text = SEENTHIS_DUMP.read_text()
+        self.assertTrue(edit in text and reply in text, "the dump changed")
+        text = text.replace(edit, edit + " #Résolu", 1)
+        text = text.replace(reply, "    • Une réponse de plus, #Ajout_tardif\n\n" + reply, 1)
+        path = Path(tempfile.mkdtemp()) / "edited.txt"
+        path.write_text(text, encoding="utf-8")
+        for expected in ("1 updated, 14 unchanged", "0 updated, 15 unchanged"):
+            out, _ = run_import(path)
+            self.assertIn(expected, out)
+            article = Article.objects.get(commentary__text__startswith="Une réponse de plus")
+            notes = list(article.commentary.order_by("position"))
+            self.assertEqual([n.position for n in notes], [1, 2])
+            self.assertEqual(notes[0].text, "Une réponse de plus, #Ajout_tardif")
+            self.assertTrue(notes[1].text.startswith("J’ai contacté notre service info"))
+            self.assertIn("#Résolu", notes[1].text)
+            self.assertEqual([t.name for t in notes[0].hashtags.all()], ["Ajout_tardif"])
+            self.assertIn("Résolu", [t.name for t in notes[1].hashtags.all()])
+            self.assertEqual(Commentary.objects.count(), 3)
+            found = [hit.article.pk for hit in search("ajout tardif").hits]
+            self.assertEqual(found, [article.pk])
+
 
 class PlainDumpTests(BaseTestCase):
     dumps = (PLAIN_DUMP,)

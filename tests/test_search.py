@@ -55,60 +55,6 @@ class SearchTests(BaseTestCase):
         self.assertEqual(len(found), 1)
         self.assertTrue(found[0].startswith("China\u00a0: Totale Kontrolle"))
 
-    @skipUnless(connection.vendor == "postgresql", "PostgreSQL's documents")
-    def test_documents_built_in_python_are_what_postgresql_would_build(self):
-        # document_literal() stands in for DOCUMENT_SQL (PostgreSQL's own parser): on ordinary
-        # words they must give the same tsvector, whatever the length (positions capped at
-        # 16383, at most 256 per lexeme, columns shifted past each other).
-        from archive.search.backends.postgres import DOCUMENT_SQL, document_literal
-        from archive.search.index import build_documents
-
-        rng = random.Random(5)
-        vocabulary = [f"w{n}" for n in range(40)]
-        cases = [
-            (d.title, d.tags, d.commentary, d.body)
-            for d in build_documents(list(Article.objects.values_list("pk", flat=True)))
-        ]
-        cases += [("", "", "", ""), ("x " * 300, "x", "", "x y " * 9000)]
-        for _ in range(40):
-            cases.append(
-                tuple(
-                    " ".join(rng.choice(vocabulary) for _ in range(rng.choice([0, 1, 50, 9000])))
-                    for _ in range(4)
-                )
-            )
-        with connection.cursor() as cursor:
-            for columns in cases:
-                cursor.execute(
-                    f"SELECT ({DOCUMENT_SQL}) = %s::tsvector",
-                    [*columns, document_literal(*columns)],
-                )
-                self.assertTrue(cursor.fetchone()[0], [len(c) for c in columns])
-
-    @skipUnless(connection.vendor == "postgresql", "PostgreSQL's documents")
-    def test_postgresql_keeps_the_words_the_analyzer_found(self):
-        # PostgreSQL's parser splits some words our analyzer keeps whole ("❶contrôle"); it is
-        # given lexemes instead, so both engines index and query the same words.
-        from archive.search import index_articles
-        from archive.search.analysis import documents
-
-        article = Article.objects.order_by("pk").first()
-        article.paragraphs = [{"text": "Deux points : ❶Contrôle et ❷surveillance.", "lang": "fr"}]
-        article.save()
-        index_articles([article.pk])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT tsvector_to_array(document) FROM archive_searchdoc WHERE article_id = %s",
-                [article.pk],
-            )
-            stored = set(cursor.fetchone()[0])
-        self.assertIn("❶controle", stored)
-        self.assertNotIn("controle", stored)
-        self.assertIn(article.title, titles("❶contrôle"))
-        self.assertIn(article.title, titles('"❶controle et"'))
-        expected = set(" ".join(documents([article.title, "", "", ""])).split())
-        self.assertLessEqual(expected, stored)
-
     @skipUnless(connection.vendor == "postgresql", "PostgreSQL's storage")
     def test_long_documents_are_kept_in_the_row_and_found(self):
         # A few KB of varied text: compressed, its document is over PostgreSQL's default 2 KB

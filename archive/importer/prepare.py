@@ -15,9 +15,8 @@ from archive.search.analysis import column_texts, documents
 
 # What preparing a post needs: its title, hashtags, replies' texts and paragraphs.
 Inputs = tuple[str, list[str], list[str], list[str]]
-# What it gives: the paragraphs' languages, the post's language, its four analysed columns and,
-# for PostgreSQL, the document as the database stores it (the tsvector's text).
-Results = tuple[list[str], str, str, str, str, str, str | None]
+# What it gives: the paragraphs' languages, the post's language and its four analysed columns.
+Results = tuple[list[str], str, str, str, str, str]
 
 
 @dataclass
@@ -32,19 +31,13 @@ class PreparedPost:
     index_tags: str
     index_commentary: str
     index_body: str
-    engine_document: str | None  # see backends.base.IndexDocument
 
 
 def inputs(posts: list[ParsedPost]) -> list[Inputs]:
     return [(p.title, p.hashtags, [r.text for r in p.replies], p.paragraphs) for p in posts]
 
 
-def prepare(batch: list[Inputs], vendor: str = "") -> list[Results]:
-    """`vendor` is the database's (connection.vendor): PostgreSQL documents are built here too,
-    in the worker when there is one, rather than by the importer or the database server, both
-    busier than the worker during a large import."""
-    from archive.search.backends.postgres import document_literal
-
+def prepare(batch: list[Inputs]) -> list[Results]:
     # Every paragraph of the batch in one language-detection pass (same answers, faster).
     found = iter(detect_many([t for _, _, _, paragraphs in batch for t in paragraphs]))
     texts = []
@@ -54,9 +47,9 @@ def prepare(batch: list[Inputs], vendor: str = "") -> list[Results]:
     results = []
     for _, _, _, paragraphs in batch:
         langs, language = detect_paragraphs(paragraphs, [next(found) for _ in paragraphs])
-        columns = [next(analysed) for _ in range(4)]
-        document = document_literal(*columns) if vendor == "postgresql" else None
-        results.append((langs, language, *columns, document))
+        results.append(
+            (langs, language, next(analysed), next(analysed), next(analysed), next(analysed))
+        )
     return results
 
 
@@ -64,5 +57,5 @@ def prepared(posts: list[ParsedPost], results: list[Results]) -> list[PreparedPo
     return [PreparedPost(post, *values) for post, values in zip(posts, results, strict=True)]
 
 
-def prepare_batch(posts: list[ParsedPost], vendor: str = "") -> list[PreparedPost]:
-    return prepared(posts, prepare(inputs(posts), vendor))
+def prepare_batch(posts: list[ParsedPost]) -> list[PreparedPost]:
+    return prepared(posts, prepare(inputs(posts)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from archive.importer import jsonformat
@@ -359,11 +359,10 @@ class _BatchWriter:
                 changed.append(post)
         if not changed:
             return
-        vendor = connection.vendor
         if self.worker is None:
-            self.pending.append((changed, prepare_batch(changed, vendor), existing))
+            self.pending.append((changed, prepare_batch(changed), existing))
         else:
-            self.worker.submit(inputs(changed), vendor)
+            self.worker.submit(inputs(changed))
             self.pending.append((changed, None, existing))
         while len(self.pending) > (self.IN_FLIGHT if self.worker else 0):
             self._write_next()
@@ -457,7 +456,6 @@ class _BatchWriter:
                     tags=item.index_tags,
                     commentary=item.index_commentary,
                     body=item.index_body,
-                    engine_document=item.engine_document,
                 )
                 for item, article_id in zip(new_items, new_ids, strict=True)
             ]

@@ -52,9 +52,9 @@ class PreparationWorker:
             self.results.put(("error", f"unreadable answer from the worker: {exc}"))
         self.results.put(_END)
 
-    def submit(self, batch: list, vendor: str) -> None:
+    def submit(self, batch: list) -> None:
         try:
-            pickle.dump((vendor, batch), self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(batch, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             raise WorkerError(self._died()) from None
@@ -106,11 +106,11 @@ def main() -> None:
     os.dup2(2, 1)
     while True:
         try:
-            vendor, batch = pickle.load(incoming)
+            batch = pickle.load(incoming)
         except EOFError:
             return
         try:
-            answer = ("ok", prepare(batch, vendor))
+            answer = ("ok", prepare(batch))
         except Exception:  # noqa: BLE001 - sent back, raised in the importer
             answer = ("error", traceback.format_exc())
         pickle.dump(answer, outgoing, protocol=pickle.HIGHEST_PROTOCOL)

@@ -27,9 +27,6 @@ class IndexDocument:
     tags: str
     commentary: str
     body: str
-    # The engine's own form of the document when it was computed ahead, in the importer's worker
-    # (PostgreSQL: the tsvector's text); otherwise the backend computes it from the columns.
-    engine_document: str | None = None
 
 
 @dataclass(frozen=True)

@@ -47,55 +47,6 @@ RANK_WEIGHTS = (
 MAX_DOCUMENT_CHARS = 400_000
 
 REPLACE_DOCUMENT = "document = excluded.document"
-# tsvector limits: positions run up to 16383 (later words share it), a lexeme keeps at most 256.
-MAX_POSITION, MAX_POSITIONS = 16383, 256
-
-
-def lexeme(word: str) -> str:
-    """A word as a quoted tsvector/tsquery lexeme: PostgreSQL's parser never splits it again."""
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _document(d: IndexDocument) -> str:
-    return d.engine_document or document_literal(d.title, d.tags, d.commentary, d.body)
-
-
-def document_literal(title: str, tags: str, commentary: str, body: str) -> str:
-    """The stored tsvector, as text: the same value as DOCUMENT_SQL gives for these analysed
-    columns (a test checks it), built here so that the database only reads it.
-
-    Each column's words are numbered from 1 (positions capped at MAX_POSITION, a lexeme's kept
-    while it has fewer than 255 and no repeat), weighted A to D, and `||` shifts each column past
-    the largest position so far, merging a lexeme's positions up to MAX_POSITIONS.
-    """
-    merged: dict[str, list[tuple[int, str]]] = {}
-    shift = 0
-    for weight, text in zip("ABCD", (title, tags, commentary, body), strict=True):
-        column: dict[str, list[int]] = {}
-        for number, word in enumerate(text[:MAX_DOCUMENT_CHARS].split(), start=1):
-            position = min(number, MAX_POSITION)
-            found = column.get(word)
-            if found is None:
-                column[word] = [position]
-            elif len(found) < MAX_POSITIONS - 1 and found[-1] not in (MAX_POSITION, position):
-                found.append(position)
-        for word, positions in column.items():
-            kept = merged.setdefault(word, [])
-            for position in positions:
-                if len(kept) >= MAX_POSITIONS or (kept and kept[-1][0] == MAX_POSITION):
-                    break
-                kept.append((min(position + shift, MAX_POSITION), weight))
-        if column:
-            shift = max(positions[-1][0] for positions in merged.values())
-    return " ".join(
-        f"{lexeme(word)}:{','.join(f'{p}{w}' for p, w in positions)}"
-        for word, positions in merged.items()
-    )
-
-
-# What document_literal() computes, as SQL: PostgreSQL's parser over the analysed columns. Only
-# the tests use it now, to check the two agree on ordinary words; documents and queries are
-# given to the database as lexemes, so its parser never re-splits a word our analyzer kept whole.
 DOCUMENT_SQL = (
     "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
     "setweight(to_tsvector('simple', %s), 'C') || setweight(to_tsvector('simple', %s), 'D')"
@@ -104,12 +55,10 @@ DOCUMENT_SQL = (
 
 def _unit(unit: Term | Phrase) -> tuple[str, list]:
     if isinstance(unit, Term):
-        return "%s::tsquery", ["(" + " | ".join(map(lexeme, forms(unit.word))) + ")"]
-    return "%s::tsquery", [_phrase(unit.words)]
-
-
-def _phrase(words) -> str:
-    return "(" + " <-> ".join(map(lexeme, words)) + ")"
+        options = forms(unit.word)
+        sql = " || ".join(["plainto_tsquery('simple', %s)"] * len(options))
+        return f"({sql})", list(options)
+    return "phraseto_tsquery('simple', %s)", [" ".join(unit.words)]
 
 
 def _clause(clause) -> tuple[str, list]:
@@ -134,7 +83,7 @@ def phrase_sql(query: Query) -> tuple[str, list] | None:
     words = [c.word for c in query.required if isinstance(c, Term)]
     if len(words) < 2:
         return None
-    return "%s::tsquery", [_phrase([forms(w)[0] for w in words])]
+    return "phraseto_tsquery('simple', %s)", [" ".join(forms(w)[0] for w in words)]
 
 
 def tag_tsquery_sql(query: Query, tags: dict[str, list[tuple[int, str]]]) -> tuple[str, list]:
@@ -142,11 +91,10 @@ def tag_tsquery_sql(query: Query, tags: dict[str, list[tuple[int, str]]]) -> tup
     with the text's), or ("", []) when there are none. See PostgresBackend.candidates."""
     parts, params = [], []
     for key in query.tags:
-        words = [hashtag_words(name).split() for _, name in tags.get(key, [])]
+        words = [hashtag_words(name) for _, name in tags.get(key, [])]
         if words and all(words):
-            either = " | ".join("(" + " & ".join(map(lexeme, w)) + ")" for w in words)
-            parts.append("%s::tsquery")
-            params.append(f"({either})")
+            parts.append("(" + " || ".join(["plainto_tsquery('simple', %s)"] * len(words)) + ")")
+            params += words
     return " && ".join(parts), params
 
 
@@ -155,22 +103,34 @@ class PostgresBackend(SearchBackend):
     DRIVE_BY_RAREST_TAG = False  # the planner picks the plan well once it sees hashtag ids
 
     def upsert(self, documents: list[IndexDocument]) -> None:
-        if not documents:
-            return
-        with self.connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {TABLE} (article_id, document) VALUES (%s, %s::tsvector) "
-                f"ON CONFLICT (article_id) DO UPDATE SET {REPLACE_DOCUMENT}",
-                [(d.article_id, _document(d)) for d in documents],
-            )
+        self._write(
+            documents, "ON CONFLICT (article_id) DO UPDATE SET document = excluded.document"
+        )
 
     def insert(self, documents: list[IndexDocument]) -> None:
+        self._write(documents, "")
+
+    def _write(self, documents: list[IndexDocument], on_conflict: str) -> None:
         if not documents:
             return
+        rows = []
+        for d in documents:
+            body = d.body[:MAX_DOCUMENT_CHARS]
+            rows.append(
+                (
+                    d.article_id,
+                    d.title[:MAX_DOCUMENT_CHARS],
+                    d.tags,
+                    d.commentary[:MAX_DOCUMENT_CHARS],
+                    body,
+                )
+            )
         with self.connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {TABLE} (article_id, document) FROM STDIN") as copy:
-                for d in documents:
-                    copy.write_row((d.article_id, _document(d)))
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (article_id, document) VALUES (%s, {DOCUMENT_SQL}) "
+                + on_conflict,
+                rows,
+            )
 
     def delete(self, article_ids: list[int]) -> None:
         with self.connection.cursor() as cursor:

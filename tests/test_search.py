@@ -94,6 +94,20 @@ class SearchTests(BaseTestCase):
         self.assertIn(article.title, titles('"la fin du tres long article"'))
         self.assertIn(article.title, titles(f"{words[0]} -zzzz"))
 
+    def test_list_markers_glued_to_a_word_do_not_hide_it(self):
+        from archive.search import index_articles
+
+        article = Article.objects.order_by("pk").first()
+        article.paragraphs = article.paragraphs + [
+            {"text": "Points : ❶Zyxwortbeispiel, ②Quokkalogie et ➂Ornithoscopie.", "lang": "fr"}
+        ]
+        article.save()
+        index_articles([article.pk])
+        for word in ("zyxwortbeispiel", "Quokkalogie", "ornithoscopie"):
+            self.assertEqual(titles(word), [article.title], word)
+        hit = search("quokkalogie").hits[0]
+        self.assertIn("<mark>Quokkalogie</mark>", str(hit.snippet))
+
     def test_exclusions(self):
         with_microsoft = set(titles("productivity"))
         without = set(titles("productivity -microsoft"))

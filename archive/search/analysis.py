@@ -18,8 +18,10 @@ import Stemmer
 from archive.text import fold
 
 # Letters and digits only: "_" and "-" separate words, as in FTS5's unicode61 tokenizer
-# and PostgreSQL's parser.
-TOKEN_RE = re.compile(r"[^\W_]+")
+# and PostgreSQL's parser. So do the circled numbers people use as list markers ("①", "❶",
+# "➊"): glued to a word ("❶Contrôle"), they must not make it another word. Two blocks only
+# (Enclosed Alphanumerics, Dingbats): a larger class of symbols made tokenizing 3x slower.
+TOKEN_RE = re.compile(r"[^\W_\u2460-\u24ff\u2776-\u2793]+")
 STEM_LANGUAGES = ("french", "german", "english", "italian")
 MAX_WORD = 60  # longer "words" (hashes, base64) are not worth indexing
 
@@ -31,7 +33,7 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 
 def words(text: str) -> list[str]:
     """Folded words of a text, in order."""
-    return [w for w in TOKEN_RE.findall(fold(text)) if len(w) <= MAX_WORD]
+    return [fold(w) for w in TOKEN_RE.findall(text.casefold()) if len(w) <= MAX_WORD]
 
 
 @lru_cache(maxsize=200_000)

@@ -31,11 +31,6 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(language)
 
 
-def words(text: str) -> list[str]:
-    """Folded words of a text, in order."""
-    return [fold(w) for w in TOKEN_RE.findall(text.casefold()) if len(w) <= MAX_WORD]
-
-
 @lru_cache(maxsize=200_000)
 def stems(word: str) -> tuple[str, ...]:
     """Folded stems of a word in the four languages, without the word itself."""

@@ -46,7 +46,6 @@ RANK_WEIGHTS = (
 # A tsvector holds at most 1 MB; beyond this the tail of a huge text is not indexed.
 MAX_DOCUMENT_CHARS = 400_000
 
-REPLACE_DOCUMENT = "document = excluded.document"
 DOCUMENT_SQL = (
     "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
     "setweight(to_tsvector('simple', %s), 'C') || setweight(to_tsvector('simple', %s), 'D')"

@@ -66,6 +66,15 @@ def current_revision(using: str = DEFAULT_DB_ALIAS) -> int:
     return int(total or 0)
 
 
+def request_revision(request) -> int:
+    """The revision as this request first read it: the page cache reads it before the view runs,
+    and the view's cached parts (archive/cards.py) use the same one, one query in all."""
+    revision = getattr(request, "archive_revision", None)
+    if revision is None:
+        revision = request.archive_revision = current_revision()
+    return revision
+
+
 def bump_revision(using: str = DEFAULT_DB_ALIAS) -> None:
     """Raise the revision, inside the caller's transaction (so it counts only if that commits).
 
@@ -172,7 +181,7 @@ def page_cache(view):
         if seconds <= 0 or not _anonymous_reader(request):
             return view(request, *args, **kwargs)
         cache = caches[CACHE_ALIAS]
-        key = _key(request, current_revision())
+        key = _key(request, request_revision(request))
         entry = cache.get(key)
         if entry is not None:
             return _replay(request, entry)

@@ -120,6 +120,14 @@ if ARCHIVE_PAGE_CACHE_SECONDS < 0 or ARCHIVE_PAGE_CACHE_ENTRIES < 1:
     raise ImproperlyConfigured(
         "ARCHIVE_PAGE_CACHE_SECONDS must be 0 (off) or more, ARCHIVE_PAGE_CACHE_ENTRIES 1 or more."
     )
+# Article cards of the home and tag pages are kept per process until the archive changes
+# (archive/cards.py), at most this long; 0 turns the card cache off. A card is ~1–2 KB.
+ARCHIVE_CARD_CACHE_SECONDS = env_int("ARCHIVE_CARD_CACHE_SECONDS", 300)
+ARCHIVE_CARD_CACHE_ENTRIES = env_int("ARCHIVE_CARD_CACHE_ENTRIES", 5000)
+if ARCHIVE_CARD_CACHE_SECONDS < 0 or ARCHIVE_CARD_CACHE_ENTRIES < 1:
+    raise ImproperlyConfigured(
+        "ARCHIVE_CARD_CACHE_SECONDS must be 0 (off) or more, ARCHIVE_CARD_CACHE_ENTRIES 1 or more."
+    )
 CACHES = {
     # Small things: counts, related hashtags, login failures.
     "default": {
@@ -133,6 +141,13 @@ CACHES = {
         "LOCATION": "archive-pages",
         "TIMEOUT": ARCHIVE_PAGE_CACHE_SECONDS or 1,
         "OPTIONS": {"MAX_ENTRIES": ARCHIVE_PAGE_CACHE_ENTRIES},
+    },
+    # Article cards of list pages as HTML (archive/cards.py), for every visitor, curators too.
+    "cards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "archive-cards",
+        "TIMEOUT": ARCHIVE_CARD_CACHE_SECONDS or 1,
+        "OPTIONS": {"MAX_ENTRIES": ARCHIVE_CARD_CACHE_ENTRIES},
     },
 }
 

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_safe
 
 from annotations.anchoring import TextQuote, locate
 from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_curator
+from archive.cards import article_cards
 from archive.models import Article, Hashtag
 from archive.pagecache import page_cache
 from archive.pagination import page_number, paginate
 from archive.queries import (
-    articles_in_order,
     attach_comment_counts,
     attach_tags,
     newest_ids_with_tag,
@@ -41,21 +41,21 @@ LANGUAGE_NAMES = {
 }
 
 
-def _cards(articles: list[Article]) -> list[Article]:
-    return attach_comment_counts(attach_tags(articles))
-
-
 @page_cache
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    # Ids only (the newest-first index has them): the cards kept need no article row.
     page = paginate(
-        Article.objects.order_by("-created", "id"),
+        Article.objects.order_by("-created", "id").values_list("pk", flat=True),
         page_number(request),
         settings.ARCHIVE_PAGE_SIZE,
         counted=False,
     )
-    _cards(page.items)
-    return render(request, "archive/home.html", {"page": page, "top_tags": top_hashtags(30)})
+    return render(
+        request,
+        "archive/home.html",
+        {"page": page, "cards": article_cards(request, page.items), "top_tags": top_hashtags(30)},
+    )
 
 
 def _get_article(pk: int) -> Article:
@@ -146,13 +146,13 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponsePermanentRedirect(tag.get_absolute_url())
     ids = newest_ids_with_tag(tag)
     page = paginate(ids, page_number(request), settings.ARCHIVE_PAGE_SIZE, count=tag.usage_count)
-    page.items = _cards(articles_in_order(page.items))
     return render(
         request,
         "archive/tag_detail.html",
         {
             "tag": tag,
             "page": page,
+            "cards": article_cards(request, page.items),
             "related": related_hashtags(tag),
             "notes": newest_notes_with_tag(tag, NOTES_ON_TAG_PAGE),
             "prefixed": prefixed_hashtags(tag),

@@ -13,8 +13,10 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture(autouse=True)
 def _empty_page_cache():
-    """Cached pages belong to one test's data (archive/pagecache.py)."""
+    """Cached pages and cards belong to one test's data (archive/pagecache.py, cards.py): a
+    rolled-back test's revision comes again with other data."""
     from django.core.cache import caches
 
     caches["pages"].clear()
+    caches["cards"].clear()
     yield

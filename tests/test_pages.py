@@ -1,5 +1,8 @@
 """Reading pages, feeds and the read API, on the real dumps."""
 
+import re
+from html import unescape
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
@@ -7,6 +10,14 @@ from django.utils.html import escape
 from annotations.models import Commentary
 from archive.models import Article, Hashtag
 from tests.base import SEENTHIS_DUMP, BaseTestCase
+
+
+def card_titles(body: str) -> list[str]:
+    """The titles of a list page's article cards, in order, as a reader sees them."""
+    return [unescape(title) for title in CARD_TITLE.findall(body)]
+
+
+CARD_TITLE = re.compile(r'<article class="card">\s*<h2><a href="[^"]*">([^<]*)</a></h2>')
 
 
 class ReadingPagesTests(BaseTestCase):
@@ -103,7 +114,7 @@ class ReadingPagesTests(BaseTestCase):
                 shown, listed = [], []
                 for number in (1, 2, 3):
                     response = self.client.get("/tags/crédit_social/", {"page": number})
-                    shown += [a.title for a in response.context["page"].items]
+                    shown += card_titles(response.content.decode())
                     api = self.client.get(
                         "/api/articles/", {"tag": "crédit_social", "page": number}
                     ).json()

@@ -50,6 +50,28 @@ class SearchTests(BaseTestCase):
         self.assertTrue(found[0].startswith("Bloomberg News reports"))
         self.assertEqual(titles('"step single a even move to unable"'), [])
 
+    def test_phrases_of_common_words_find_their_article(self):
+        # Phrases cut from the texts where two very common words meet ("de la", "of the"):
+        # PostgreSQL also looks such pairs up as lexemes; every phrase still finds its article.
+        from archive.search.analysis import TOKEN_RE
+        from archive.search.backends.postgres import PAIR_WORDS
+        from archive.text import fold
+
+        phrases = []
+        for article in Article.objects.order_by("pk"):
+            words = TOKEN_RE.findall(article.text[:2000])
+            for start in range(len(words) - 3):
+                window = words[start : start + 4]
+                if (
+                    fold(window[1].casefold()) in PAIR_WORDS
+                    and fold(window[2].casefold()) in PAIR_WORDS
+                ):
+                    phrases.append((article.pk, " ".join(window)))
+        self.assertGreater(len(phrases), 30)
+        for article_pk, phrase in random.Random(5).sample(phrases, 30):
+            found = [hit.article.pk for hit in search(f'"{phrase}"', page_size=50).hits]
+            self.assertIn(article_pk, found, phrase)
+
     def test_phrase_without_accents(self):
         found = titles('"la surveillance chinoise leur fait peur"')
         self.assertEqual(len(found), 1)
@@ -241,3 +263,68 @@ class SearchFilterTests(BaseTestCase):
         only_tag = self.client.get("/search/", {"tag": "Xinjiang"})
         self.assertContains(only_tag, "1 result")
         self.assertContains(only_tag, "China blacklists")
+
+
+@skipUnless(connection.vendor == "postgresql", "PostgreSQL only")
+class CommonWordPairTests(BaseTestCase):
+    """PostgreSQL narrows phrases of very common words with pair lexemes ("sur le")."""
+
+    dumps = (SEENTHIS_DUMP, PLAIN_DUMP)
+
+    def phrases(self) -> list[str]:
+        """Phrases of two to four words cut from the texts, each with a pair of common words."""
+        from archive.search.analysis import TOKEN_RE
+        from archive.search.backends.postgres import word_pairs
+        from archive.text import fold
+
+        found = []
+        for article in Article.objects.order_by("pk"):
+            words = TOKEN_RE.findall(article.text[:3000])
+            for start in range(len(words) - 4):
+                window = words[start : start + 2 + start % 3]
+                if word_pairs(fold(w.casefold()) for w in window):
+                    found.append(" ".join(window))
+        return random.Random(7).sample(found, 40)
+
+    def found(self, q: str) -> list[int]:
+        return sorted(hit.article.pk for hit in search(q, page_size=100).hits)
+
+    def test_pairs_change_no_phrase_result(self):
+        from unittest import mock
+
+        for phrase in self.phrases():
+            for q in (f'"{phrase}"', f'"{phrase}" OR zzzq', f'surveillance -"{phrase}"'):
+                with_pairs = self.found(q)
+                with mock.patch("archive.search.backends.postgres.PAIR_WORDS", frozenset()):
+                    order_checked_only = self.found(q)
+                self.assertEqual(with_pairs, order_checked_only, q)
+                if not q.startswith("surveillance"):
+                    self.assertTrue(with_pairs, q)
+
+    def test_migration_gives_existing_documents_the_same_pairs(self):
+        import importlib
+
+        from archive.search import reindex_all
+
+        def documents():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT article_id, document::text FROM archive_searchdoc")
+                return dict(cursor.fetchall())
+
+        indexed = documents()
+        phrase = '"' + self.phrases()[0] + '"'
+        expected = self.found(phrase)
+        # An archive indexed before pairs were lexemes: its documents lack them.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE archive_searchdoc SET document = ts_delete(document,"
+                " ARRAY(SELECT lexeme FROM unnest(document) WHERE strpos(lexeme, ' ') > 0))"
+            )
+        self.assertEqual(self.found(phrase), [])
+        migration = importlib.import_module("archive.migrations.0008_search_common_word_pairs")
+        with connection.schema_editor() as editor:
+            migration.add_pairs(None, editor)
+        self.assertEqual(self.found(phrase), expected)
+        self.assertEqual(documents(), indexed)
+        reindex_all()
+        self.assertEqual(documents(), indexed)

@@ -6,6 +6,7 @@ of speed only: these check that the rows are always the same ones.
 
 from __future__ import annotations
 
+import importlib
 import tempfile
 from pathlib import Path
 from unittest import mock, skipUnless
@@ -13,7 +14,7 @@ from unittest import mock, skipUnless
 from django.db import connection
 from django.test import override_settings
 
-from archive.models import Article, TaggedArticle
+from archive.models import Article, Hashtag, TaggedArticle
 from archive.search import parse, search
 from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import
 
@@ -138,6 +139,65 @@ class WordsAndHashtagTests(BaseTestCase):
             prefiltered = self.found(q)
             self.assertEqual(sorted(checked[0]), sorted(prefiltered[0]), q)
             self.assertEqual(checked[1], prefiltered[1], q)
+
+    def test_hashtag_deleted_outright_no_longer_finds_its_articles(self):
+        # #Räre shares #rare's search key. Deleted outright (as the admin does: its uses go
+        # with it and no article is indexed again), its article is no longer found by #rare,
+        # although its search document still holds the hashtag.
+        Hashtag.objects.get(key="räre").delete()
+        ids, _ = self.found("common #rare")
+        self.assertEqual(sorted(ids), sorted(post_ids(RARE - {23})))
+
+
+@skipUnless(connection.vendor == "postgresql", "PostgreSQL only")
+class HashtagLexemeTests(BaseTestCase):
+    """On PostgreSQL each hashtag is a lexeme of its articles' documents, found by GIN."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        with tempfile.TemporaryDirectory() as folder:
+            run_import(write_dump(Path(folder) / "generated.txt"))
+
+    def found(self, q: str) -> list[int]:
+        return sorted(h.article.pk for h in search(q, page_size=100).hits)
+
+    def test_migration_gives_existing_documents_their_hashtags(self):
+        expected = sorted(post_ids((RARE | ACCENTED) - {23}))
+        self.assertEqual(self.found("common #rare"), expected)
+        # An archive indexed before hashtags were lexemes: its documents lack them.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE archive_searchdoc SET document = "
+                "ts_delete(document, ARRAY(SELECT '#' || search_key FROM archive_hashtag))"
+            )
+        self.assertEqual(self.found("common #rare"), [])
+        migration = importlib.import_module("archive.migrations.0007_search_hashtag_lexemes")
+        with connection.schema_editor() as editor:
+            migration.add_lexemes(None, editor)
+        self.assertEqual(self.found("common #rare"), expected)
+        odd_rare = {n for n in RARE | ACCENTED if n % 2} - {23}
+        self.assertEqual(self.found("common #odd #rare"), sorted(post_ids(odd_rare)))
+
+    def test_lexeme_query_is_quoted(self):
+        from archive.search.backends.postgres import lexeme_query
+
+        for lexeme in [
+            "#crédit_social",
+            "#o'brien",
+            "#back\\slash",
+            "a & b | !c",
+            "x:*",
+            "'",
+            "(z)",
+        ]:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT array_to_tsvector(%s::text[]) @@ %s::tsquery, "
+                    "array_to_tsvector(%s::text[]) @@ %s::tsquery",
+                    [[lexeme], lexeme_query(lexeme), [lexeme + "x"], lexeme_query(lexeme)],
+                )
+                self.assertEqual(cursor.fetchone(), (True, False), lexeme)
 
 
 @skipUnless(connection.vendor == "sqlite", "FTS5 only")

@@ -456,6 +456,9 @@ class _BatchWriter:
                     tags=item.index_tags,
                     commentary=item.index_commentary,
                     body=item.index_body,
+                    tag_keys=tuple(
+                        dict.fromkeys(tags[hashtag_key(t)].search_key for t in item.post.hashtags)
+                    ),
                 )
                 for item, article_id in zip(new_items, new_ids, strict=True)
             ]

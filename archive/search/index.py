@@ -25,13 +25,15 @@ def build_documents(article_ids: list[int]) -> list[IndexDocument]:
     from archive.models import Article, TaggedArticle
 
     tags: dict[int, list[str]] = defaultdict(list)
+    tag_keys: dict[int, dict[str, None]] = defaultdict(dict)
     # In the order they were given (the importer indexes new articles the same way).
-    for article_id, name in (
+    for article_id, name, search_key in (
         TaggedArticle.objects.filter(content_object_id__in=article_ids)
         .order_by("id")
-        .values_list("content_object_id", "tag__name")
+        .values_list("content_object_id", "tag__name", "tag__search_key")
     ):
         tags[article_id].append(name)
+        tag_keys[article_id][search_key] = None
     notes: dict[int, list[str]] = defaultdict(list)
     for article_id, text in Commentary.objects.filter(article_id__in=article_ids).values_list(
         "article_id", "text"
@@ -51,6 +53,7 @@ def build_documents(article_ids: list[int]) -> list[IndexDocument]:
             tags=next(analysed),
             commentary=next(analysed),
             body=next(analysed),
+            tag_keys=tuple(tag_keys[article_id]),
         )
         for article_id, _, _ in rows
     ]

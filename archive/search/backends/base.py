@@ -27,6 +27,8 @@ class IndexDocument:
     tags: str
     commentary: str
     body: str
+    # The search keys of the article's hashtags (PostgreSQL indexes each as a lexeme "#key").
+    tag_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

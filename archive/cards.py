@@ -15,6 +15,9 @@ markup with per-query snippets and never come here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.conf import settings
 from django.core.cache import caches
 from django.template.loader import get_template
@@ -27,6 +30,7 @@ from archive.queries import articles_in_order, attach_comment_counts, attach_tag
 
 CACHE_ALIAS = "cards"
 CARD_TEMPLATE = "includes/article_card.html"
+T = TypeVar("T")
 
 
 def article_cards(request, ids: list[int]) -> list[SafeString]:
@@ -47,9 +51,25 @@ def article_cards(request, ids: list[int]) -> list[SafeString]:
     return [mark_safe(kept[keys[pk]]) for pk in ids if keys[pk] in kept]
 
 
-def _keys(request, ids: list[int]) -> dict[int, str]:
-    # Read the revision before the articles: a card kept under it is never older than it.
-    scope = ":".join(
+def kept_part(request, name: str, build: Callable[[], T]) -> T:
+    """Another part of a page that is the same for every visitor (a tag page's ids, its notes'
+    HTML), kept like the cards: `build()` runs only when the part is not kept for this revision,
+    language, time zone and script prefix. `name` says which part, of what."""
+    seconds = settings.ARCHIVE_CARD_CACHE_SECONDS
+    if seconds <= 0:
+        return build()
+    cache = caches[CACHE_ALIAS]
+    key = f"part:{_scope(request)}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, seconds)
+    return value
+
+
+def _scope(request) -> str:
+    # Read the revision before anything kept under it: a part kept under it is never older.
+    return ":".join(
         [
             str(request_revision(request)),
             translation.get_language() or "",
@@ -57,6 +77,10 @@ def _keys(request, ids: list[int]) -> dict[int, str]:
             get_script_prefix(),
         ]
     )
+
+
+def _keys(request, ids: list[int]) -> dict[int, str]:
+    scope = _scope(request)
     return {pk: f"card:{scope}:{pk}" for pk in ids}
 
 

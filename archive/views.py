@@ -7,11 +7,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from annotations.anchoring import TextQuote, locate
 from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_curator
-from archive.cards import article_cards
+from archive.cards import article_cards, kept_part
 from archive.models import Article, Hashtag
 from archive.pagecache import page_cache
 from archive.pagination import page_number, paginate
@@ -144,8 +145,22 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = _get_tag(slug)
     if tag.slug != slug:
         return HttpResponsePermanentRedirect(tag.get_absolute_url())
-    ids = newest_ids_with_tag(tag)
-    page = paginate(ids, page_number(request), settings.ARCHIVE_PAGE_SIZE, count=tag.usage_count)
+    number, size = page_number(request), settings.ARCHIVE_PAGE_SIZE
+    # The page's ids (sorting a hashtag's articles by date: ~9 ms for 3,000 uses at 1M posts)
+    # and the notes (their template: ~8 ms) are the same for everyone: kept like the cards.
+    page = kept_part(
+        request,
+        f"tag-page:{tag.pk}:{number}:{size}",
+        lambda: paginate(newest_ids_with_tag(tag), number, size, count=tag.usage_count),
+    )
+    notes = kept_part(
+        request,
+        f"tag-notes:{tag.pk}",
+        lambda: render_to_string(
+            "includes/tag_notes.html",
+            {"tag": tag, "notes": newest_notes_with_tag(tag, NOTES_ON_TAG_PAGE)},
+        ),
+    )
     return render(
         request,
         "archive/tag_detail.html",
@@ -154,7 +169,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "cards": article_cards(request, page.items),
             "related": related_hashtags(tag),
-            "notes": newest_notes_with_tag(tag, NOTES_ON_TAG_PAGE),
+            "notes": notes,
             "prefixed": prefixed_hashtags(tag),
             "tag_editor": can_edit_hashtags(request.user),
         },

@@ -67,8 +67,9 @@ class CardCacheTests(BaseTestCase):
                 _, cold = self.get(url)
                 _, warm = self.get(url)
                 _, curator = self.get(url, self.curator)
-                # The articles, their hashtags and their comment counts are not read again.
-                self.assertEqual(len(warm), len(cold) - 3)
+                # The articles, their hashtags and their comment counts are not read again;
+                # nor, on a tag page, its ids and notes.
+                self.assertEqual(len(warm), len(cold) - (3 if url == "/" else 5))
                 self.assertFalse([sql for sql in warm + curator if '"paragraphs"' in sql])
 
     def test_a_new_note_shows_in_the_cards_at_once(self):
@@ -95,6 +96,23 @@ class CardCacheTests(BaseTestCase):
                 card = self.card(url, self.article, client)
                 self.assertIn(new, card)
                 self.assertNotIn(old, card)
+
+    def test_a_tag_page_shows_a_newly_tagged_article_and_note_at_once(self):
+        other = Article.objects.exclude(hashtags__key="crédit_social").order_by("pk").first()
+        for client in (self.client, self.curator):
+            body, _ = self.get(TAG_URL, client)
+            self.assertNotIn(f'<h2><a href="{other.get_absolute_url()}"', body)
+            self.assertNotIn("Note du jour sur le crédit", body)
+        other.set_hashtags([t.name for t in other.hashtags.all()] + ["crédit_social"])
+        response = self.curator.post(
+            f"/articles/{self.article.pk}/notes/new/",
+            {"text": "Note du jour sur le crédit #crédit_social"},
+        )
+        self.assertEqual(response.status_code, 302)
+        for client in (self.client, self.curator):
+            body, _ = self.get(TAG_URL, client)
+            self.assertIn(f'<h2><a href="{other.get_absolute_url()}"', body)
+            self.assertIn("Note du jour sur le crédit", body)
 
     def test_french_and_english_cards_are_not_mixed(self):
         for _ in range(2):  # rendered, then kept

@@ -21,14 +21,14 @@ PAIRS = (
 
 
 def _rewrite(schema_editor, sql: str, params: dict | None) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
     schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
     schema_editor.execute(sql, params)
     schema_editor.execute(f"CREATE INDEX {INDEX} ON archive_searchdoc USING gin (document)")
 
 
 def add_pairs(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     from archive.search.backends.postgres import PAIR_WORDS
 
     _rewrite(
@@ -40,8 +40,6 @@ def add_pairs(apps, schema_editor):
 
 
 def remove_pairs(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     _rewrite(
         schema_editor,
         "UPDATE archive_searchdoc SET document = ts_delete(document,"

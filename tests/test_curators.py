@@ -185,6 +185,9 @@ class HashtagEditingTests(BaseTestCase):
         self.assertEqual(tag.slug, "port_de_hambantota")
         self.assertEqual(search("#port_de_hambantota").total, 1)
         self.assertEqual(search("#hambantota").total, 0)
+        # With words too (on PostgreSQL the index itself holds the hashtags: renamed there).
+        self.assertEqual(search("hambantota #port_de_hambantota").total, 1)
+        self.assertEqual(search("hambantota #hambantota").total, 0)
         self.assertEqual(self.client.get("/tags/port_de_hambantota/").status_code, 200)
 
     def test_readers_cannot_edit_hashtags(self):

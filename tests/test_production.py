@@ -41,8 +41,11 @@ def test_refuses_to_start_without_secret_key():
 
 @pytest.mark.django_db
 def test_gunicorn_serves_pages_with_security_headers():
-    static_root = Path(tempfile.mkdtemp(prefix="archive-static-"))
-    with scratch_database_url() as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="archive-static-") as folder,
+        scratch_database_url() as url,
+    ):
+        static_root = Path(folder)
         env = dict(PRODUCTION, DATABASE_URL=url, STATIC_ROOT=str(static_root), BEHIND_TLS_PROXY="1")
         manage("migrate", "--noinput", env=env)
         manage("import_dump", str(DEMO_DUMPS), env=env)

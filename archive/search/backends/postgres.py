@@ -68,7 +68,8 @@ TAG_LEXEME = "#"
 # in the index, which cuts the documents to check to those holding the pairs. A document holds
 # the pair lexemes of every two neighbouring words of its four fields taken in the order of
 # their positions (a superset of what the order check can match), so no match is lost. Only
-# these function words form pairs: a rarer word's own list is short enough.
+# these function words form pairs: a rarer word's own list is short enough. Changing the list
+# changes the documents: existing ones need `manage.py reindex` (or a migration like 0008).
 PAIR_WORDS = frozenset(
     # French (folded: "à" is "a", "été" is "ete"; "l'", "d'", "qu'" are words of their own)
     "a au aux avec c ce ces cette comme d dans de des du elle en est et ete etre il ils j l la "

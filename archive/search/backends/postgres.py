@@ -127,12 +127,9 @@ def _unit(unit: Term | Phrase, pairs: bool = True) -> tuple[str, list]:
         options = forms(unit.word)
         sql = " || ".join(["plainto_tsquery('simple', %s)"] * len(options))
         return f"({sql})", list(options)
-    phrase = ["phraseto_tsquery('simple', %s)"], [" ".join(unit.words)]
-    if pairs:
-        for pair in sorted(word_pairs(unit.words)):
-            phrase[0].append("%s::tsquery")
-            phrase[1].append(lexeme_query(pair))
-    return "(" + " && ".join(phrase[0]) + ")", phrase[1]
+    found = sorted(word_pairs(unit.words)) if pairs else []
+    sql = ["phraseto_tsquery('simple', %s)", *["%s::tsquery"] * len(found)]
+    return "(" + " && ".join(sql) + ")", [" ".join(unit.words), *map(lexeme_query, found)]
 
 
 def _clause(clause, pairs: bool) -> tuple[str, list]:

@@ -165,11 +165,20 @@ def refresh_hashtags(
         Hashtag.objects.bulk_update(renamed, ["name"])
     if usage_deltas is not None:
         changes = [(delta, tag_id) for tag_id, delta in usage_deltas.items() if delta]
+        table = Hashtag._meta.db_table
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {Hashtag._meta.db_table} SET usage_count = usage_count + %s WHERE id = %s",
-                changes,
-            )
+            if connection.vendor == "postgresql" and changes:
+                # One statement: one per hashtag took 0.7 s of a 20,000-post file's 20 s.
+                deltas, ids = map(list, zip(*changes, strict=True))
+                cursor.execute(
+                    f"UPDATE {table} t SET usage_count = t.usage_count + d.delta "
+                    "FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, delta) WHERE t.id = d.id",
+                    [ids, deltas],
+                )
+            else:
+                cursor.executemany(
+                    f"UPDATE {table} SET usage_count = usage_count + %s WHERE id = %s", changes
+                )
         return
     for start in range(0, len(tag_ids), 500):
         chunk = tag_ids[start : start + 500]

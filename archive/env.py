@@ -32,6 +32,17 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
 
 
+def env_cache_limits(prefix: str, seconds: int, entries: int) -> tuple[int, int]:
+    """`<prefix>_SECONDS` (0 turns the cache off) and `<prefix>_ENTRIES` of a per-process cache."""
+    kept_seconds = env_int(f"{prefix}_SECONDS", seconds)
+    kept_entries = env_int(f"{prefix}_ENTRIES", entries)
+    if kept_seconds < 0 or kept_entries < 1:
+        raise ImproperlyConfigured(
+            f"{prefix}_SECONDS must be 0 (off) or more, {prefix}_ENTRIES 1 or more."
+        )
+    return kept_seconds, kept_entries
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from archive.env import database_from_url, env_bool, env_int, env_list
+from archive.env import database_from_url, env_bool, env_cache_limits, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ARCHIVE_VAR_DIR", BASE_DIR / "var"))
@@ -114,20 +114,25 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Reader pages for anonymous visitors are kept per process until the archive changes
 # (archive/pagecache.py), at most this long; 0 turns the page cache off.
-ARCHIVE_PAGE_CACHE_SECONDS = env_int("ARCHIVE_PAGE_CACHE_SECONDS", 300)
-ARCHIVE_PAGE_CACHE_ENTRIES = env_int("ARCHIVE_PAGE_CACHE_ENTRIES", 1000)
-if ARCHIVE_PAGE_CACHE_SECONDS < 0 or ARCHIVE_PAGE_CACHE_ENTRIES < 1:
-    raise ImproperlyConfigured(
-        "ARCHIVE_PAGE_CACHE_SECONDS must be 0 (off) or more, ARCHIVE_PAGE_CACHE_ENTRIES 1 or more."
-    )
+ARCHIVE_PAGE_CACHE_SECONDS, ARCHIVE_PAGE_CACHE_ENTRIES = env_cache_limits(
+    "ARCHIVE_PAGE_CACHE", seconds=300, entries=1000
+)
 # Article cards of the home and tag pages are kept per process until the archive changes
 # (archive/cards.py), at most this long; 0 turns the card cache off. A card is ~1–2 KB.
-ARCHIVE_CARD_CACHE_SECONDS = env_int("ARCHIVE_CARD_CACHE_SECONDS", 300)
-ARCHIVE_CARD_CACHE_ENTRIES = env_int("ARCHIVE_CARD_CACHE_ENTRIES", 5000)
-if ARCHIVE_CARD_CACHE_SECONDS < 0 or ARCHIVE_CARD_CACHE_ENTRIES < 1:
-    raise ImproperlyConfigured(
-        "ARCHIVE_CARD_CACHE_SECONDS must be 0 (off) or more, ARCHIVE_CARD_CACHE_ENTRIES 1 or more."
-    )
+ARCHIVE_CARD_CACHE_SECONDS, ARCHIVE_CARD_CACHE_ENTRIES = env_cache_limits(
+    "ARCHIVE_CARD_CACHE", seconds=300, entries=5000
+)
+
+
+def _local_cache(location: str, seconds: int, entries: int) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": location,
+        "TIMEOUT": seconds or 1,  # a cache turned off (0) is never read
+        "OPTIONS": {"MAX_ENTRIES": entries},
+    }
+
+
 CACHES = {
     # Small things: counts, related hashtags, login failures.
     "default": {
@@ -136,19 +141,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
     # Whole pages, apart: visitors choose the addresses, and must not evict the login counters.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "archive-pages",
-        "TIMEOUT": ARCHIVE_PAGE_CACHE_SECONDS or 1,
-        "OPTIONS": {"MAX_ENTRIES": ARCHIVE_PAGE_CACHE_ENTRIES},
-    },
+    "pages": _local_cache("archive-pages", ARCHIVE_PAGE_CACHE_SECONDS, ARCHIVE_PAGE_CACHE_ENTRIES),
     # Article cards of list pages as HTML (archive/cards.py), for every visitor, curators too.
-    "cards": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "archive-cards",
-        "TIMEOUT": ARCHIVE_CARD_CACHE_SECONDS or 1,
-        "OPTIONS": {"MAX_ENTRIES": ARCHIVE_CARD_CACHE_ENTRIES},
-    },
+    "cards": _local_cache("archive-cards", ARCHIVE_CARD_CACHE_SECONDS, ARCHIVE_CARD_CACHE_ENTRIES),
 }
 
 # Production hardening; each can be relaxed from the environment (e.g. behind plain HTTP).

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_RUN := $(PY) tests/pg_cluster.py
-SHARED_DUMPS ?= ../shared/dumps
+SHARED_DUMPS ?= $(or $(ARCHIVE_SHARED_DUMPS),../shared/dumps)
 HOST ?= 127.0.0.1:8000
 export DEBUG ?= 1
 
@@ -36,9 +36,15 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 
-# The whole suite on SQLite, then on a throwaway PostgreSQL cluster.
+# The whole suite on SQLite, then on a throwaway PostgreSQL cluster. Both legs always run, so one
+# run shows everything that is broken; it fails if either leg failed.
 test: init browser-deps
-	$(MAKE) --no-print-directory test-sqlite test-postgres
+	@sqlite=0; postgres=0; \
+	$(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
+	$(MAKE) --no-print-directory test-postgres || postgres=$$?; \
+	echo "== SQLite: $$([ $$sqlite = 0 ] && echo passed || echo FAILED)," \
+	     "PostgreSQL: $$([ $$postgres = 0 ] && echo passed || echo FAILED)"; \
+	[ $$sqlite = 0 ] && [ $$postgres = 0 ]
 
 test-sqlite: init
 	@echo "== Test suite on SQLite"

@@ -1,6 +1,16 @@
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run, on every machine, and keep no example
+# database between runs: a result never depends on an earlier run or on the day. Their explicit
+# @example cases hold what earlier searches found. HYPOTHESIS_PROFILE=explore searches afresh
+# (random draws, examples kept in .hypothesis/) when looking for new failures on purpose.
+settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

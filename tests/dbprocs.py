@@ -7,7 +7,8 @@ with `manage.py migrate`, and run `manage.py import_dump` and readers as separat
 
 Run as a script, this module is the other side: `python -m tests.dbprocs snapshot` prints what a
 user could see of the archive; `python -m tests.dbprocs reader STOPFILE` searches and requests
-pages until STOPFILE exists, then prints how many calls succeeded and every error.
+pages until STOPFILE exists, then prints how many calls succeeded, when each round of calls
+started and ended (time.monotonic(), comparable across processes), and every error.
 """
 
 from __future__ import annotations
@@ -175,9 +176,10 @@ def _reader(stop_file: Path) -> dict:
 
     setup_test_environment()  # lets the test client's "testserver" host in
     client = Client()
-    calls, errors = {"search": 0, "pages": 0}, []
+    calls, errors, rounds = {"search": 0, "pages": 0}, [], []
     print("ready", flush=True)
     while not stop_file.exists():
+        started = time.monotonic()  # CLOCK_MONOTONIC: the same clock in every process
         try:
             search("surveillance crédit")
             search("#generated")
@@ -192,8 +194,9 @@ def _reader(stop_file: Path) -> dict:
                 calls["pages"] += 1
             except Exception as error:  # noqa: BLE001
                 errors.append(f"{page}: {type(error).__name__}: {error}")
+        rounds.append((started, time.monotonic()))
         time.sleep(0.05)
-    return {"calls": calls, "errors": errors[:20], "error_count": len(errors)}
+    return {"calls": calls, "rounds": rounds, "errors": errors[:20], "error_count": len(errors)}
 
 
 def main(argv: list[str]) -> int:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 from archive import language
+from tests.base import DEMO_DUMPS, SHARED_DUMPS
 
-ROOT = Path(__file__).resolve().parent.parent
-DUMPS = [
-    *sorted((ROOT / "fixtures" / "dumps").glob("*.txt")),
-    *sorted((ROOT.parent / "shared" / "dumps").glob("*.txt")),
-]
+DUMPS = [*sorted(DEMO_DUMPS.glob("*.txt")), *sorted(SHARED_DUMPS.glob("*.txt"))]
 
 
 def _paragraphs() -> list[str]:

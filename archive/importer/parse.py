@@ -4,6 +4,11 @@ Two formats, detected per file:
 - the bulleted export: "• Title" at the start of a line or after two spaces, the source URL on the
   next line, the text indented by four spaces, replies as "    • " bullets continued at six spaces;
 - a plain article: the first line is the title, the rest is the text.
+
+White space: the format is made of lines, so white space of any kind (no-break spaces included) at
+the start and end of a paragraph, and at the end of each line, is not kept; inside a paragraph,
+the white space that starts a line past the format's indentation is. Importing a text export
+therefore gives back the same paragraphs (the JSON export keeps every character).
 """
 
 from __future__ import annotations
@@ -96,7 +101,7 @@ class _Block:
 
     def close(self) -> list[str]:
         if self._current:
-            self.paragraphs.append("\n".join(self._current))
+            self.paragraphs.append("\n".join(self._current).strip())
             self._current = []
         return self.paragraphs
 

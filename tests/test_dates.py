@@ -1,0 +1,65 @@
+"""Dates as readers see them, in French and English, for every month of the year.
+
+The clock is frozen at the 15th of each month while a dump is imported (an article's date is the
+day it entered the archive), so these tests mean the same on any day they run. French month
+abbreviations hold letters outside ASCII ("fév.", "août", "déc."): a pattern such as \\w+ in a
+browser's regex would miss them, so the expected text is spelled out.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+
+from archive.models import Article
+from tests.base import DEMO_DUMPS, run_import
+
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = {
+    1: ("jan.", "Jan."),
+    2: ("fév.", "Feb."),
+    3: ("mars", "March"),
+    4: ("avr.", "April"),
+    5: ("mai", "May"),
+    6: ("juin", "June"),
+    7: ("juil.", "July"),
+    8: ("août", "Aug."),
+    9: ("sept.", "Sept."),
+    10: ("oct.", "Oct."),
+    11: ("nov.", "Nov."),
+    12: ("déc.", "Dec."),
+}
+LANGUAGES = {"fr": "fr-FR,fr;q=0.9", "en": "en-GB,en;q=0.9"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("month", sorted(MONTHS))
+def test_card_and_article_dates_in_both_languages(month):
+    moment = datetime(2026, month, 15, 12, 0, tzinfo=PARIS)
+    with time_machine.travel(moment, tick=False):
+        run_import(DEMO_DUMPS / "demo_seenthis_export.txt")
+        article = Article.objects.order_by("pk").first()
+        assert article.created == moment
+        for language, accept in LANGUAGES.items():
+            expected = f"15 {MONTHS[month][0 if language == 'fr' else 1]} 2026"
+            client = Client(HTTP_ACCEPT_LANGUAGE=accept)
+            home = client.get("/").content.decode()
+            shown = re.findall(r"<time[^>]*>[^<]*</time>", home)[:3]
+            assert f">{expected}</time>" in home, (language, expected, shown)
+            detail = client.get(article.get_absolute_url()).content.decode()
+            assert f">{expected}</time>" in detail, (language, expected)
+
+
+@pytest.mark.django_db
+def test_a_date_shown_is_the_archive_time_zone_day():
+    """Late on the 31st in UTC is already the 1st of the next month in Paris."""
+    with time_machine.travel(datetime(2026, 12, 31, 23, 30, tzinfo=ZoneInfo("UTC")), tick=False):
+        run_import(DEMO_DUMPS / "demo_seenthis_export.txt")
+        home = Client(HTTP_ACCEPT_LANGUAGE=LANGUAGES["fr"]).get("/").content.decode()
+    assert ">1 jan. 2027</time>" in home
+    assert ">31 déc. 2026</time>" not in home

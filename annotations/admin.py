@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from annotations.models import ApiToken, Commentary
+from annotations.notes import delete_commentary, save_commentary
 
 
 @admin.register(Commentary)
@@ -22,14 +23,14 @@ class CommentaryAdmin(admin.ModelAdmin):
         return obj.is_anchored
 
     def save_model(self, request, obj, form, change):
-        obj.save_and_index()
+        save_commentary(obj)
 
     def delete_model(self, request, obj):
-        obj.delete_and_index()
+        delete_commentary(obj)
 
     def delete_queryset(self, request, queryset):
         for note in queryset:
-            note.delete_and_index()
+            delete_commentary(note)
 
 
 @admin.register(ApiToken)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from annotations.decorators import api_curator_required
 from annotations.models import Commentary
-from annotations.notes import NoteError, create_note, update_note
+from annotations.notes import NoteError, create_note, delete_commentary, update_note
 from annotations.permissions import can_delete_commentary, can_edit_commentary
 from archive.api import commentary_json
 from archive.models import Article
@@ -54,7 +54,7 @@ def commentary_detail(request: HttpRequest, pk: int) -> JsonResponse:
     if request.method == "DELETE":
         if not can_delete_commentary(request.user, note):
             return JsonResponse({"detail": "You may not delete this note."}, status=403)
-        note.delete_and_index()
+        delete_commentary(note)
         return HttpResponse(status=204)
     if not can_edit_commentary(request.user, note):
         return JsonResponse({"detail": "You may not change this note."}, status=403)

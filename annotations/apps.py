@@ -7,6 +7,8 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Commentary"
 
     def ready(self):
+        # Imported here, not at the top: permissions.py uses the auth models, which Django's
+        # app registry loads only after every AppConfig is created.
         from annotations.permissions import ensure_curators_group
 
         # After migrate, once Django has created the permissions the group needs.

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.utils import timezone
 
+from annotations.models import ApiToken
+
 
 class TokenAuthenticationMiddleware:
     """`Authorization: Token <key>` authenticates API requests.
@@ -16,8 +18,6 @@ class TokenAuthenticationMiddleware:
     def __call__(self, request):
         header = request.headers.get("Authorization", "")
         if header.startswith("Token "):
-            from annotations.models import ApiToken
-
             key = header.removeprefix("Token ").strip()
             token = ApiToken.objects.select_related("user").filter(key=key).first() if key else None
             if token is None or not token.user.is_active:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -72,24 +74,6 @@ class Commentary(models.Model):
     def is_anchored(self) -> bool:
         return bool(self.quote_exact)
 
-    @transaction.atomic
-    def save_and_index(self) -> None:
-        """Save, refresh the note's hashtags from its text, and refresh the search index."""
-        from annotations.notes import sync_note_hashtags
-        from archive.search import index_articles
-
-        self.save()
-        sync_note_hashtags(self)
-        index_articles([self.article_id])
-
-    @transaction.atomic
-    def delete_and_index(self) -> None:
-        from archive.search import index_articles
-
-        article_id = self.article_id
-        self.delete()
-        index_articles([article_id])
-
 
 class ApiToken(models.Model):
     """A token for the write API (`Authorization: Token …`); managed in the admin."""
@@ -110,7 +94,5 @@ class ApiToken(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.key:
-            import secrets
-
             self.key = secrets.token_hex(20)
         super().save(*args, **kwargs)

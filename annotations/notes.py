@@ -1,4 +1,6 @@
-"""Writing curator notes: one place for the rules shared by the forms and the API."""
+"""Commentary's rules in one place: creating, changing and deleting curator notes (the forms, the
+API and the admin all come here), and what saving any commentary means for the rest of the
+archive (its hashtags, the search index, the revision)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from annotations.anchoring import make_quote
-from annotations.models import Commentary, TaggedCommentary
-from archive.models import Article, refresh_hashtags
-from archive.text import find_hashtags, hashtag_fits, hashtag_key
+from annotations.models import Commentary
+from archive.changes import record_change
+from archive.hashtags import refresh_hashtags, set_commentary_hashtags
+from archive.models import Article
+from archive.text import find_hashtags, hashtag_fits
 
 MAX_NOTE_CHARS = 20_000
 
@@ -19,23 +23,26 @@ class NoteError(ValueError):
     """A note that cannot be saved; the message is shown to the curator."""
 
 
-def sync_note_hashtags(note: Commentary) -> None:
-    """Hashtags written in a note become the note's hashtags."""
-    from archive.importer.store import get_or_create_hashtags
+def note_hashtags(text: str) -> list[str]:
+    """The hashtags written in a note's text: they become the note's hashtags."""
+    return [name for name in find_hashtags(text) if hashtag_fits(name)]
 
-    spellings: dict[str, str] = {}
-    for name in find_hashtags(note.text):
-        if hashtag_fits(name):
-            spellings.setdefault(hashtag_key(name), name)
-    before = set(
-        TaggedCommentary.objects.filter(content_object=note).values_list("tag_id", flat=True)
-    )
-    TaggedCommentary.objects.filter(content_object=note).delete()
-    tags = get_or_create_hashtags(spellings.values()) if spellings else {}
-    TaggedCommentary.objects.bulk_create(
-        TaggedCommentary(content_object=note, tag=tags[k], spelling=s) for k, s in spellings.items()
-    )
-    refresh_hashtags(before | {t.pk for t in tags.values()})
+
+@transaction.atomic
+def save_commentary(note: Commentary) -> None:
+    """Save a commentary, take its hashtags from its text, and record the change."""
+    note.save()
+    set_commentary_hashtags(note, note_hashtags(note.text))
+    record_change([note.article_id])
+
+
+@transaction.atomic
+def delete_commentary(note: Commentary) -> None:
+    article_id = note.article_id
+    tag_ids = list(note.hashtags.values_list("pk", flat=True))
+    note.delete()
+    refresh_hashtags(tag_ids)  # a spelling only this note used may have been the display name
+    record_change([article_id])
 
 
 def _clean(text: str | None) -> str:
@@ -77,7 +84,7 @@ def create_note(
         updated=now,
     )
     _anchor(note, article, quote, hint)
-    note.save_and_index()
+    save_commentary(note)
     return note
 
 
@@ -95,5 +102,5 @@ def update_note(
     if change_quote:
         _anchor(note, note.article, quote, hint)
     note.updated = timezone.now()
-    note.save_and_index()
+    save_commentary(note)
     return note

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotations.decorators import curator_required, tag_editor_required
 from annotations.models import Commentary
-from annotations.notes import NoteError, create_note, update_note
+from annotations.notes import NoteError, create_note, delete_commentary, update_note
 from annotations.permissions import can_delete_commentary, can_edit_commentary
+from archive.hashtags import rename, set_article_hashtags
 from archive.models import Article, Hashtag
 from archive.text import WORD_RE, hashtag_fits
 
@@ -99,7 +100,7 @@ def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         article = note.article
-        note.delete_and_index()
+        delete_commentary(note)
         messages.success(request, _("The note is deleted."))
         return redirect(article.get_absolute_url())
     return render(request, "annotations/note_delete.html", {"note": note})
@@ -125,7 +126,7 @@ def parse_hashtag_field(raw: str) -> list[str]:
 @require_POST
 def article_hashtags(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
-    article.set_hashtags(parse_hashtag_field(request.POST.get("hashtags", "")))
+    set_article_hashtags(article, parse_hashtag_field(request.POST.get("hashtags", "")))
     messages.success(request, _("Hashtags saved."))
     return redirect(article.get_absolute_url())
 
@@ -140,7 +141,7 @@ def hashtag_rename(request: HttpRequest, slug: str) -> HttpResponse:
             request, _("Give one hashtag: letters, digits, _ or -, starting with a letter.")
         )
         return redirect(tag.get_absolute_url())
-    result = tag.rename(names[0])
+    result = rename(tag, names[0])
     if result.pk != tag.pk:
         messages.success(
             request, _("#%(old)s is merged into #%(new)s.") % {"old": tag.name, "new": result.name}

@@ -1,5 +1,8 @@
 from django.contrib import admin
 
+from archive.articles import delete_articles
+from archive.changes import record_change
+from archive.hashtags import delete_hashtags, refresh_hashtags, rename
 from archive.models import Article, Hashtag, TaggedArticle
 
 
@@ -33,12 +36,17 @@ class ArticleAdmin(admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) over a million rows
 
     def save_related(self, request, form, formsets, change):
+        before = set(form.instance.hashtags.values_list("pk", flat=True)) if change else set()
         super().save_related(request, form, formsets, change)
-        from archive.models import refresh_hashtags
-        from archive.search import index_articles
+        after = set(form.instance.hashtags.values_list("pk", flat=True))
+        refresh_hashtags(before | after)
+        record_change([form.instance.pk])
 
-        refresh_hashtags(form.instance.hashtags.values_list("pk", flat=True))
-        index_articles([form.instance.pk])
+    def delete_model(self, request, obj):
+        delete_articles([obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        delete_articles(queryset.values_list("pk", flat=True))
 
 
 @admin.register(Hashtag)
@@ -52,6 +60,13 @@ class HashtagAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and "name" in form.changed_data:
             # Renaming to an existing name merges; slugs, counts and the search index follow.
-            Hashtag.objects.get(pk=obj.pk).rename(obj.name)
+            rename(Hashtag.objects.get(pk=obj.pk), obj.name)
         else:
             super().save_model(request, obj, form, change)
+            record_change()
+
+    def delete_model(self, request, obj):
+        delete_hashtags([obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        delete_hashtags(queryset.values_list("pk", flat=True))

@@ -23,7 +23,9 @@ from typing import TextIO
 
 from django.utils import timezone
 
+from annotations.models import Commentary, TaggedCommentary
 from archive.importer.fields import EXPORTED_ARTICLE_FIELDS
+from archive.models import Article, Hashtag, TaggedArticle
 from archive.text import find_hashtags, hashtag_fits, hashtag_key
 
 JSON_FORMAT = "quote-archive"
@@ -48,8 +50,6 @@ def export(out: TextIO, *, tag: str | None = None, format: str = "text") -> int:
 
 
 def _tag_id(name: str) -> int:
-    from archive.models import Hashtag
-
     found = Hashtag.objects.filter(key=hashtag_key(name)).values_list("pk", flat=True).first()
     if found is None:
         raise ExportError(f"no hashtag #{name.lstrip('#')} in the archive")
@@ -58,9 +58,6 @@ def _tag_id(name: str) -> int:
 
 def _chunks(tag_id: int | None) -> Iterator[list[dict]]:
     """Articles as plain dicts with their hashtags and commentary, CHUNK at a time, in pk order."""
-    from annotations.models import Commentary, TaggedCommentary
-    from archive.models import Article, TaggedArticle
-
     articles = Article.objects.order_by("pk")
     if tag_id is not None:
         articles = articles.filter(taggedarticle__tag_id=tag_id)

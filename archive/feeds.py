@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
@@ -66,8 +68,6 @@ class SearchFeed(ArticleFeed):
         return _("Search: %(q)s") % {"q": obj}
 
     def link(self, obj: str) -> str:
-        from urllib.parse import urlencode
-
         return "/search/?" + urlencode({"q": obj})
 
     def subtitle(self, obj: str) -> str:

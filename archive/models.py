@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.db import connection, models, transaction
-from django.db.models import Count
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from archive.links import reverse_cached, title_slug
 from archive.text import fold, hashtag_key
+
+# Fields and each row's own state only. What a write means for other rows (hashtag counts, the
+# search index, the archive's revision) is in the services: hashtags.py, changes.py,
+# annotations/notes.py.
 
 
 class Hashtag(TagBase):
@@ -40,74 +43,6 @@ class Hashtag(TagBase):
     def get_absolute_url(self) -> str:
         return reverse_cached("tag_detail", self.slug)
 
-    @transaction.atomic
-    def merge_into(self, target: Hashtag) -> None:
-        """Move every use of this hashtag onto `target`, then delete this one."""
-        from annotations.models import TaggedCommentary
-        from archive.search import index_articles
-
-        if target.pk == self.pk:
-            return
-        article_ids = list(
-            TaggedArticle.objects.filter(tag=self).values_list("content_object_id", flat=True)
-        )
-        already = set(
-            TaggedArticle.objects.filter(tag=target, content_object_id__in=article_ids).values_list(
-                "content_object_id", flat=True
-            )
-        )
-        TaggedArticle.objects.filter(tag=self, content_object_id__in=already).delete()
-        TaggedArticle.objects.filter(tag=self).update(tag=target)
-        notes_already = set(
-            TaggedCommentary.objects.filter(tag=target).values_list("content_object_id", flat=True)
-        )
-        TaggedCommentary.objects.filter(tag=self, content_object_id__in=notes_already).delete()
-        TaggedCommentary.objects.filter(tag=self).update(tag=target)
-        self.delete()
-        refresh_hashtags([target.pk])
-        index_articles(article_ids)
-
-    @transaction.atomic
-    def rename(self, new_name: str) -> Hashtag:
-        """Rename; if another hashtag already has that name (case-insensitively), merge into it.
-
-        Every use takes the new spelling, so the name stays what the curator chose.
-        """
-        from annotations.models import TaggedCommentary
-        from archive.search import index_articles
-
-        existing = Hashtag.objects.filter(key=hashtag_key(new_name)).exclude(pk=self.pk).first()
-        if existing:
-            self.merge_into(existing)
-            target = existing
-        else:
-            self.name = new_name
-            self.slug = unique_slug(hashtag_key(new_name), exclude_pk=self.pk)
-            self.save()
-            target = self
-        TaggedArticle.objects.filter(tag=target).update(spelling=new_name)
-        TaggedCommentary.objects.filter(tag=target).update(spelling=new_name)
-        refresh_hashtags([target.pk])
-        target.refresh_from_db()
-        index_articles(
-            TaggedArticle.objects.filter(tag=target).values_list("content_object_id", flat=True)
-        )
-        return target
-
-
-def unique_slug(key: str, exclude_pk: int | None = None, taken: set[str] | None = None) -> str:
-    """A readable slug for a hashtag key (accents kept), made unique with a numeric suffix."""
-    base = Hashtag().slugify(key)
-    slug, n = base, 1
-    while True:
-        clash = (taken is not None and slug in taken) or (
-            Hashtag.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
-        )
-        if not clash:
-            return slug
-        n += 1
-        slug = Hashtag().slugify(base, n)
-
 
 class TaggedArticle(TaggedItemBase):
     # No single-column indexes: the unique (article, tag) and the (tag, article) indexes serve
@@ -123,76 +58,6 @@ class TaggedArticle(TaggedItemBase):
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")
         ]
         indexes = [models.Index(fields=["tag", "content_object"])]
-
-
-def refresh_hashtags(
-    tag_ids, *, usage_deltas: dict[int, int] | None = None, names_for=None
-) -> None:
-    """Keep usage counts and display names (the most common spelling) of hashtags true.
-
-    Called by every path that changes hashtags (import, curator edits, rename, merge). Small
-    edits recount; the importer knows exactly how many uses it added or removed per hashtag
-    (`usage_deltas`) and which hashtags met a new spelling (`names_for`), so a large archive is
-    not recounted after every file.
-    """
-    from annotations.models import TaggedCommentary
-    from archive.pagecache import bump_revision
-
-    # Names and counts show on every page, and every import ends its transaction here, whichever
-    # way it refreshed the search index: cached pages must not outlive this write.
-    bump_revision()
-    tag_ids = list(tag_ids)
-    name_ids = list(tag_ids if names_for is None else names_for)
-    for start in range(0, len(name_ids), 500):
-        chunk = name_ids[start : start + 500]
-        counts: dict[int, dict[str, int]] = {}
-        for model in (TaggedArticle, TaggedCommentary):
-            rows = (
-                model.objects.filter(tag_id__in=chunk)
-                .exclude(spelling="")
-                .values_list("tag_id", "spelling")
-                .annotate(n=Count("id"))
-            )
-            for tag_id, spelling, n in rows:
-                per_tag = counts.setdefault(tag_id, {})
-                per_tag[spelling] = per_tag.get(spelling, 0) + n
-        renamed = []
-        for tag in Hashtag.objects.filter(pk__in=list(counts)):
-            name = min(counts[tag.pk].items(), key=lambda item: (-item[1], item[0]))[0]
-            if name != tag.name:
-                tag.name = name
-                renamed.append(tag)
-        Hashtag.objects.bulk_update(renamed, ["name"])
-    if usage_deltas is not None:
-        changes = [(delta, tag_id) for tag_id, delta in usage_deltas.items() if delta]
-        table = Hashtag._meta.db_table
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql" and changes:
-                # One statement: one per hashtag took 0.7 s of a 20,000-post file's 20 s.
-                deltas, ids = map(list, zip(*changes, strict=True))
-                cursor.execute(
-                    f"UPDATE {table} t SET usage_count = t.usage_count + d.delta "
-                    "FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, delta) WHERE t.id = d.id",
-                    [ids, deltas],
-                )
-            else:
-                cursor.executemany(
-                    f"UPDATE {table} SET usage_count = usage_count + %s WHERE id = %s", changes
-                )
-        return
-    for start in range(0, len(tag_ids), 500):
-        chunk = tag_ids[start : start + 500]
-        usage = dict(
-            TaggedArticle.objects.filter(tag_id__in=chunk)
-            .values_list("tag_id")
-            .annotate(n=Count("id"))
-        )
-        recounted = []
-        for tag in Hashtag.objects.filter(pk__in=chunk).only("pk", "usage_count"):
-            if usage.get(tag.pk, 0) != tag.usage_count:
-                tag.usage_count = usage.get(tag.pk, 0)
-                recounted.append(tag)
-        Hashtag.objects.bulk_update(recounted, ["usage_count"])
 
 
 class Article(models.Model):
@@ -243,28 +108,6 @@ class Article(models.Model):
         text = " ".join(p["text"] for p in self.paragraphs[:2])
         return text[:280] + ("…" if len(text) > 280 else "")
 
-    @transaction.atomic
-    def set_hashtags(self, names: list[str]) -> None:
-        """Replace the article's hashtags (curator edit) and refresh the search index."""
-        from archive.importer.store import get_or_create_hashtags
-        from archive.search import index_articles
-
-        wanted = {hashtag_key(n): n for n in names if n.strip()}
-        tags = get_or_create_hashtags(wanted.values())
-        TaggedArticle.objects.filter(content_object=self).exclude(
-            tag__in=[tags[k] for k in wanted]
-        ).delete()
-        have = set(
-            TaggedArticle.objects.filter(content_object=self).values_list("tag_id", flat=True)
-        )
-        TaggedArticle.objects.bulk_create(
-            TaggedArticle(content_object=self, tag=tags[k], spelling=wanted[k])
-            for k in wanted
-            if tags[k].pk not in have
-        )
-        refresh_hashtags(t.pk for t in tags.values())
-        index_articles([self.pk])
-
 
 class ArchiveRevision(models.Model):
     """The archive's revision: it goes up with every write readers can see (archive/pagecache.py).
@@ -281,3 +124,32 @@ class ArchiveRevision(models.Model):
 
     def __str__(self) -> str:
         return f"revision part {self.pk}: {self.value}"
+
+    @classmethod
+    def current(cls, using: str = DEFAULT_DB_ALIAS) -> int:
+        connection = connections[using]
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT SUM(value) FROM {table}")
+            total = cursor.fetchone()[0]
+        return int(total or 0)
+
+    @classmethod
+    def bump(cls, using: str = DEFAULT_DB_ALIAS) -> None:
+        """Raise the revision, inside the caller's transaction (so it counts only if that commits).
+
+        On PostgreSQL, a transaction bumps a row that no other open transaction holds (SKIP
+        LOCKED), or adds a row when all are held: it never waits, so it cannot deadlock with the
+        import lock or with the rows a concurrent import or curator edit has locked. The sum over
+        the rows goes up with every commit that bumped. SQLite lets one writer in at a time anyway.
+        """
+        connection = connections[using]
+        table = connection.ops.quote_name(cls._meta.db_table)
+        if connection.features.has_select_for_update_skip_locked:
+            pick = f"SELECT id FROM {table} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        else:
+            pick = f"SELECT MIN(id) FROM {table}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = ({pick})")
+            if cursor.rowcount == 0:
+                cursor.execute(f"INSERT INTO {table} (value) VALUES (1)")

@@ -1,13 +1,12 @@
 """Whole pages for anonymous readers, kept until the archive changes.
 
-The archive has a revision (ArchiveRevision) that every write path bumps inside its own
-transaction: index_articles() and refresh_hashtags(), which imports, notes, hashtag edits,
-renames and merges all call, plus saves and deletes of articles, commentary and hashtags
-(signals, connected in ArchiveConfig.ready). A cached page's key holds the revision it was read
+The archive has a revision (ArchiveRevision) that every write path raises once inside its own
+transaction (archive/changes.py: imports, notes, hashtag edits, renames, merges, the admin's
+saves and deletes). This module only reads it. A cached page's key holds the revision it was read
 at, so the first request after a commit reads the new revision and renders afresh: a page is
 never older than the last committed write. ARCHIVE_PAGE_CACHE_SECONDS bounds how long a page is
-kept (0 turns the cache off); it is also the last line for writes that bypass all of the above
-(raw SQL, QuerySet.update() outside them, a user's changed display name).
+kept (0 turns the cache off); it is also the last line for writes that bypass the services
+(raw SQL, a shell, a user's changed display name).
 
 The revision is read first, the page afterwards: each query sees the data committed when it runs,
 so a page stored under a revision is never older than that revision.
@@ -32,11 +31,13 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import get_conditional_response, quote_etag
+
+from archive.models import ArchiveRevision
 
 CACHE_ALIAS = "pages"
 # Larger responses (a big sitemap) are not kept: the cache is bounded in entries, not bytes,
@@ -52,18 +53,8 @@ _TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 _PLACEHOLDER = b"\x00archive-csrf-token\x00"
 
 
-def _table() -> str:
-    from archive.models import ArchiveRevision
-
-    return ArchiveRevision._meta.db_table
-
-
 def current_revision(using: str = DEFAULT_DB_ALIAS) -> int:
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT SUM(value) FROM {connection.ops.quote_name(_table())}")
-        total = cursor.fetchone()[0]
-    return int(total or 0)
+    return ArchiveRevision.current(using)
 
 
 def request_revision(request) -> int:
@@ -73,31 +64,6 @@ def request_revision(request) -> int:
     if revision is None:
         revision = request.archive_revision = current_revision()
     return revision
-
-
-def bump_revision(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Raise the revision, inside the caller's transaction (so it counts only if that commits).
-
-    On PostgreSQL, a transaction bumps a row that no other open transaction holds (SKIP LOCKED),
-    or adds a row when all are held: it never waits, so it cannot deadlock with the import lock
-    or with the rows a concurrent import or curator edit has locked. The sum over the rows goes
-    up with every commit that bumped. SQLite lets one writer in at a time anyway.
-    """
-    connection = connections[using]
-    table = connection.ops.quote_name(_table())
-    if connection.features.has_select_for_update_skip_locked:
-        pick = f"SELECT id FROM {table} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-    else:
-        pick = f"SELECT MIN(id) FROM {table}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = ({pick})")
-        if cursor.rowcount == 0:
-            cursor.execute(f"INSERT INTO {table} (value) VALUES (1)")
-
-
-def bump_on_change(sender, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """post_save/post_delete receiver: the second line behind the write paths' own bumps."""
-    bump_revision(using)
 
 
 def _anonymous_reader(request) -> bool:

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef
 
+from annotations.models import Commentary, TaggedCommentary
 from archive.models import Article, Hashtag, TaggedArticle
 
 RELATED_SAMPLE = 2000  # related hashtags are counted over the tag's newest articles
@@ -34,8 +35,6 @@ def attach_tags(articles: list[Article]) -> list[Article]:
 
 
 def attach_comment_counts(articles: list[Article]) -> list[Article]:
-    from annotations.models import Commentary
-
     counts = dict(
         Commentary.objects.filter(article__in=[a.pk for a in articles])
         .values_list("article")
@@ -73,8 +72,6 @@ def newest_notes_with_tag(tag: Hashtag, limit: int) -> list:
     it for a hashtag on few notes (43 ms with 120,000 replies, growing with them). So a rare
     hashtag's notes are fetched by id instead; a common one's are met in the first rows.
     """
-    from annotations.models import Commentary, TaggedCommentary
-
     notes = (
         Commentary.objects.select_related("article", "author")
         .defer("article__paragraphs", "article__links", "article__mentions")

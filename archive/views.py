@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from urllib.parse import unquote
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from archive.queries import (
 from archive.rendering import AnchorRange, render_inline, render_paragraphs
 from archive.search import parse, search
 from archive.search.snippets import Matcher
-from archive.text import hashtag_key
+from archive.text import fold, hashtag_key
 
 NOTES_ON_TAG_PAGE = 20
 LANGUAGE_NAMES = {
@@ -114,8 +115,6 @@ def tag_list(request: HttpRequest) -> HttpResponse:
     # A–Z as a reader expects it: accents do not send #évaluation after #Xinjiang.
     tags = Hashtag.objects.filter(usage_count__gt=0).order_by("search_key", "key")
     if needle:
-        from archive.text import fold
-
         tags = tags.filter(
             Q(search_key__contains=fold(needle)) | Q(key__contains=needle.casefold())
         )
@@ -207,8 +206,6 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 def _suggestions(raw: str, results) -> list[tuple[str, str]]:
     """Ways out of an empty result: drop one word, phrase or hashtag at a time."""
-    import shlex
-
     try:
         parts = shlex.split(raw)
     except ValueError:

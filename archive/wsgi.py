@@ -1,8 +1,11 @@
 import os
 import sys
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
+
+from archive.env import env_bool
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
 application = get_wsgi_application()
@@ -13,10 +16,6 @@ def _refuse_debug_in_production() -> None:
 
     Django's own development server (manage.py runserver) loads this module too, and may.
     """
-    from django.conf import settings
-
-    from archive.env import env_bool
-
     development_server = sys.argv[1:2] == ["runserver"]
     if settings.DEBUG and not development_server and not env_bool("ALLOW_DEBUG_SERVER", False):
         raise ImproperlyConfigured(

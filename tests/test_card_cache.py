@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from archive.hashtags import set_article_hashtags
 from archive.models import Article
 from tests.base import PROJECT, SEENTHIS_DUMP, BaseTestCase, subprocess_env
 
@@ -103,7 +104,7 @@ class CardCacheTests(BaseTestCase):
             body, _ = self.get(TAG_URL, client)
             self.assertNotIn(f'<h2><a href="{other.get_absolute_url()}"', body)
             self.assertNotIn("Note du jour sur le crédit", body)
-        other.set_hashtags([t.name for t in other.hashtags.all()] + ["crédit_social"])
+        set_article_hashtags(other, [t.name for t in other.hashtags.all()] + ["crédit_social"])
         response = self.curator.post(
             f"/articles/{self.article.pk}/notes/new/",
             {"text": "Note du jour sur le crédit #crédit_social"},

@@ -5,6 +5,7 @@ from io import StringIO
 from django.core.management import call_command
 
 from annotations.models import Commentary
+from archive.hashtags import get_or_create_hashtags
 from archive.models import Article, Hashtag
 from archive.search import search
 from tests.base import DEMO_DUMPS, BaseTestCase, run_import
@@ -69,8 +70,6 @@ class DemoDumpTests(BaseTestCase):
 
 class SlugClashTests(BaseTestCase):
     def test_hashtags_whose_slugs_clash_get_distinct_pages(self):
-        from archive.importer.store import get_or_create_hashtags
-
         # "#x²" and "#x2" are different hashtags whose slugs would both be "x2".
         first = get_or_create_hashtags(["x2"])["x2"]
         Hashtag.objects.create(name="x2_2_taken", slug="x2_2")

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import override_settings
 
 from annotations.models import Commentary
-from archive.importer.store import import_paths
+from archive.importer.run import import_paths
 from archive.importer.worker import WorkerError
 from archive.models import Article, Hashtag, TaggedArticle
 from archive.search import reindex_all, search

@@ -14,8 +14,9 @@ from django.test import Client, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from annotations.notes import create_note
-from archive.models import Article, Hashtag
-from archive.pagecache import bump_revision, current_revision
+from archive.importer.lock import lock_imports
+from archive.models import ArchiveRevision, Article, Hashtag
+from archive.pagecache import current_revision
 from tests.base import SEENTHIS_DUMP, BaseTestCase, run_import
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
@@ -217,14 +218,37 @@ class PageCacheTests(BaseTestCase):
         self.assert_rendered(url)
         self.assertContains(self.assert_rendered("/tags/"), "Hambantota")
         self.assertContains(self.assert_rendered("/sitemap.xml"), url)
-        self.article.delete()  # as the admin does: no write path, only the delete signal
+        admin = Client()
+        admin.force_login(self.charlie)
+        deleted = admin.post(f"/admin/archive/article/{self.article.pk}/delete/", {"post": "yes"})
+        self.assertEqual(deleted.status_code, 302)
         self.assertEqual(self.client.get(url).status_code, 404)
         self.assertNotContains(self.assert_rendered("/sitemap.xml"), url)
         # Deleting a hashtag in the admin.
         self.assert_rendered("/tags/")
         self.assert_cached("/tags/")
-        Hashtag.objects.filter(key="hambantota").delete()
+        tag = Hashtag.objects.get(key="hambantota")
+        deleted = admin.post(f"/admin/archive/hashtag/{tag.pk}/delete/", {"post": "yes"})
+        self.assertEqual(deleted.status_code, 302)
         self.assertNotContains(self.assert_rendered("/tags/"), ">#Hambantota<")
+
+    def test_the_admin_bulk_delete_refreshes_pages_and_counts(self):
+        tag = Hashtag.objects.get(key="chine")
+        on_tag = list(Article.objects.filter(hashtags=tag).values_list("pk", flat=True))
+        self.assertGreater(len(on_tag), 1)
+        gone = Article.objects.get(pk=on_tag[0]).get_absolute_url()
+        self.assertContains(self.assert_rendered(tag.get_absolute_url()), gone)
+        self.assert_cached(tag.get_absolute_url())
+        admin = Client()
+        admin.force_login(self.charlie)
+        deleted = admin.post(
+            "/admin/archive/article/",
+            {"action": "delete_selected", "_selected_action": on_tag[:1], "post": "yes"},
+        )
+        self.assertEqual(deleted.status_code, 302)
+        tag.refresh_from_db()
+        self.assertEqual(tag.usage_count, len(on_tag) - 1)
+        self.assertNotContains(self.assert_rendered(tag.get_absolute_url()), gone)
 
     def test_any_write_path_bumps_the_revision(self):
         before = current_revision()
@@ -274,8 +298,6 @@ class ConcurrentWritersTests(TestCase):
     def test_no_deadlock_with_an_import_holding_its_lock(self):
         """An import holds the import lock and the revision, then needs a hashtag row that a
         curator's transaction holds while it bumps the revision: both must commit."""
-        from archive.importer.store import lock_imports
-
         tag = in_own_transaction(lambda: Hashtag.objects.create(name="partagé_entre_deux"))
         self.addCleanup(in_own_transaction, Hashtag.objects.filter(pk=tag.pk).delete)
         before = current_revision()
@@ -286,7 +308,7 @@ class ConcurrentWritersTests(TestCase):
             try:
                 with transaction.atomic():
                     lock_imports()
-                    bump_revision()
+                    ArchiveRevision.bump()
                     import_holds_revision.set()
                     curator_holds_tag.wait(10)
                     Hashtag.objects.filter(pk=tag.pk).update(usage_count=7)  # waits for it
@@ -304,7 +326,7 @@ class ConcurrentWritersTests(TestCase):
                         cursor.execute("SET LOCAL lock_timeout = '5s'")
                     Hashtag.objects.filter(pk=tag.pk).update(usage_count=3)
                     curator_holds_tag.set()
-                    bump_revision()  # the import holds a revision row: must not wait for it
+                    ArchiveRevision.bump()  # the import holds a revision row: must not wait for it
             except BaseException as error:  # reported by the test
                 errors.append(error)
             finally:

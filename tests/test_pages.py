@@ -3,11 +3,14 @@
 import re
 from html import unescape
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from annotations.models import Commentary
+from archive.changes import record_change
+from archive.hashtags import refresh_hashtags, set_article_hashtags
 from archive.models import Article, Hashtag
 from tests.base import SEENTHIS_DUMP, BaseTestCase
 
@@ -161,7 +164,7 @@ class ReadingPagesTests(BaseTestCase):
 
     def test_card_shows_twelve_hashtags_then_how_many_more(self):
         article = self.article("China blacklists")
-        article.set_hashtags([f"extra_{n:02d}" for n in range(14)])
+        set_article_hashtags(article, [f"extra_{n:02d}" for n in range(14)])
         body = self.client.get("/tags/extra_00/").content.decode()
         card = body[body.index('<article class="card">') :]
         card = card[: card.index("</article>")]
@@ -274,13 +277,8 @@ class ReadingPagesTests(BaseTestCase):
             Commentary.objects.create(
                 article=clone, text="note", created=source.created, updated=source.updated
             )
-        from archive.models import refresh_hashtags
-        from archive.search import index_articles
-
         refresh_hashtags([t.pk for t in tags])
-        index_articles(Article.objects.values_list("pk", flat=True))
-        from django.core.cache import cache
-
+        record_change(Article.objects.values_list("pk", flat=True))
         cache.clear()
         for url in urls:
             count(url)

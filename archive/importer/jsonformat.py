@@ -15,12 +15,20 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from annotations.models import Commentary, TaggedCommentary
+from archive.changes import record_change
+from archive.hashtags import get_or_create_hashtags, refresh_hashtags
 from archive.importer.decode import TextSource
 from archive.importer.errors import DumpError
 from archive.importer.fields import EXPORTED_ARTICLE_FIELDS
+from archive.importer.lock import lock_imports
+from archive.importer.parse import ParsedPost, stable_key
+from archive.models import Article, TaggedArticle
+from archive.search.index import index_articles
 from archive.text import HASHTAG_MAX, hashtag_fits, hashtag_key
 
 JSON_FORMAT = "quote-archive"
@@ -254,9 +262,6 @@ def _check_text(value, where: str = "") -> None:
 
 
 def _article(data) -> dict:
-    from archive.importer.parse import ParsedPost
-    from archive.importer.store import _key
-
     if not isinstance(data, dict):
         raise _Invalid("an article must be a JSON object")
     _check_text(data)
@@ -278,7 +283,7 @@ def _article(data) -> dict:
         paragraphs.append({"text": item["text"], "lang": item.get("lang", "")})
     key = _string(data, "key", max_length=64)
     if not key:
-        key = _key("post", ParsedPost(line=0, title=title, url=url).identity())
+        key = stable_key("post", ParsedPost(line=0, title=title, url=url).identity())
     article = {
         "external_key": key,
         "title": title,
@@ -357,8 +362,6 @@ NOTE_FIELDS = [
 
 def import_json(source: TextSource, result, *, tags=(), progress=None):
     """Restore the articles of a JSON export; the whole file, or nothing (DumpError)."""
-    from archive.importer.store import lock_imports
-
     result.format = JSON
     extra = [t.lstrip("#") for t in tags if t.strip("# ")]
     now = timezone.now()
@@ -417,9 +420,8 @@ def import_json(source: TextSource, result, *, tags=(), progress=None):
         except UnicodeDecodeError as error:
             raise DumpError(source.path, reader.line, f"cannot decode: {error.reason}") from None
         _write(batch, result, now)
-        from archive.models import refresh_hashtags
-
         refresh_hashtags(result.tags)
+        record_change()  # every article was indexed as its batch was written
     if progress:
         progress(source.path.name, source.size, source.size, seen)
     return result
@@ -428,11 +430,6 @@ def import_json(source: TextSource, result, *, tags=(), progress=None):
 def _write(batch: list[dict], result, now: datetime) -> None:
     if not batch:
         return
-    from annotations.models import Commentary, TaggedCommentary
-    from archive.importer.store import get_or_create_hashtags
-    from archive.models import Article, TaggedArticle
-    from archive.search import index_articles
-
     existing = {
         row["external_key"]: row
         for row in Article.objects.filter(
@@ -474,13 +471,11 @@ def _write(batch: list[dict], result, now: datetime) -> None:
         for data, article in rows
         for t in data["hashtags"]
     )
-    _write_commentary(rows, tags, result, now, Commentary, TaggedCommentary)
+    _write_commentary(rows, tags, result, now)
     index_articles(ids)
 
 
-def _write_commentary(rows, tags, result, now, Commentary, TaggedCommentary) -> None:
-    from django.contrib.auth import get_user_model
-
+def _write_commentary(rows, tags, result, now) -> None:
     notes = [(article, note) for data, article in rows for note in data["commentary"]]
     if not notes:
         return

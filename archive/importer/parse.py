@@ -6,9 +6,10 @@ Two formats, detected per file:
 - a plain article: the first line is the title, the rest is the text.
 
 White space: the format is made of lines, so white space of any kind (no-break spaces included) at
-the start and end of a paragraph, and at the end of each line, is not kept; inside a paragraph,
-the white space that starts a line past the format's indentation is. Importing a text export
-therefore gives back the same paragraphs (the JSON export keeps every character).
+the end of a line is not kept, nor at the start of a reply's text (after "• " it would be read as
+the bullet's separator). White space that starts a line past the format's indentation is kept: a
+deeper "      • item" stays text, not a reply. Importing a text export therefore gives back the
+same paragraphs and replies (the JSON export keeps every character).
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ PLAIN = "plain"
 class ParsedReply:
     line: int
     paragraphs: list[str]
+
+    def take(self, paragraphs: list[str]) -> None:
+        """The reply's paragraphs; its text starts at its first character that is not a space
+        (when the bullet's line is blank, the text starts on the next line)."""
+        if paragraphs:
+            paragraphs[0] = paragraphs[0].lstrip()
+        self.paragraphs = paragraphs
 
     @property
     def text(self) -> str:
@@ -80,6 +88,11 @@ class ParsedPost:
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
+def stable_key(*parts: str) -> str:
+    """An article's or reply's key in the archive: the same post gets the same key in any dump."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
 def detect_format(first_line: str) -> str:
     if POST_RE.match(first_line) or REPLY_RE.match(first_line):
         return BULLETED
@@ -101,7 +114,7 @@ class _Block:
 
     def close(self) -> list[str]:
         if self._current:
-            self.paragraphs.append("\n".join(self._current).strip())
+            self.paragraphs.append("\n".join(self._current))
             self._current = []
         return self.paragraphs
 
@@ -117,7 +130,7 @@ def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPos
         if post is None:
             return None
         if reply is not None:
-            reply.paragraphs = reply_body.close()
+            reply.take(reply_body.close())
             if reply.paragraphs:
                 post.replies.append(reply)
         return finish_post(post, body.close())
@@ -136,7 +149,7 @@ def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPos
             if post is None:
                 raise DumpError(path, number, "a reply (“    • ”) with no post above it")
             if reply is not None:
-                reply.paragraphs = reply_body.close()
+                reply.take(reply_body.close())
                 if reply.paragraphs:
                     post.replies.append(reply)
             reply, reply_body, expect_url = ParsedReply(line=number, paragraphs=[]), _Block(), False
@@ -157,7 +170,7 @@ def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPos
         else:
             if reply is not None and line.strip():
                 # Text at the post's indentation after a reply: the post goes on.
-                reply.paragraphs = reply_body.close()
+                reply.take(reply_body.close())
                 if reply.paragraphs:
                     post.replies.append(reply)
                 reply = reply_body = None

@@ -17,6 +17,8 @@ import threading
 import traceback
 from pathlib import Path
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 _END = object()
 
@@ -28,6 +30,7 @@ class WorkerError(RuntimeError):
 class PreparationWorker:
     def __init__(self):
         env = dict(os.environ)
+        env.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "archive.importer.worker"],
@@ -98,7 +101,11 @@ class PreparationWorker:
 
 
 def main() -> None:
-    from archive.importer.prepare import prepare
+    # The analysis modules live in archive.search, whose package also holds the search service
+    # and so imports models: the app registry must be ready first. Settings come from the
+    # importer's environment; no database connection is opened here.
+    django.setup()
+    from archive.importer.prepare import prepare  # only once the registry is ready (above)
 
     incoming = sys.stdin.buffer
     # Answers go to the original stdout; anything printed by a library goes to stderr instead.

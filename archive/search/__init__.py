@@ -9,8 +9,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from annotations.models import Commentary
+from archive.models import Article, TaggedArticle
+from archive.search.backends import get_backend
 from archive.search.index import index_articles, reindex_all
 from archive.search.query import Query, parse
+from archive.search.snippets import Matcher, snippet
 
 __all__ = ["SearchResults", "index_articles", "parse", "reindex_all", "search"]
 
@@ -53,10 +57,6 @@ def search(
     language: str | None = None,
     using: str = "default",
 ) -> SearchResults:
-    from archive.models import Article
-    from archive.search.backends import get_backend
-    from archive.search.snippets import Matcher, snippet
-
     query = parse(raw)
     page_size = page_size or settings.ARCHIVE_PAGE_SIZE
     page = max(1, page)
@@ -92,8 +92,6 @@ def search(
         )
         scores = dict.fromkeys(ids, 0.0)
     articles = Article.objects.in_bulk(ids)
-    from annotations.models import Commentary
-
     notes: dict[int, list[str]] = {}
     for article_id, text in Commentary.objects.filter(article_id__in=ids).values_list(
         "article_id", "text"
@@ -114,8 +112,6 @@ def search(
 
 
 def _tags_for(ids: list[int]) -> dict[int, list]:
-    from archive.models import TaggedArticle
-
     tags: dict[int, list] = {}
     for item in TaggedArticle.objects.filter(content_object_id__in=ids).select_related("tag"):
         tags.setdefault(item.content_object_id, []).append(item.tag)

@@ -1,10 +1,9 @@
 """Keeping the search index in step with the archive.
 
-Every write path calls index_articles() inside its transaction: the importer (in batches),
-curator notes, hashtag edits, renames and merges. Deleting an article removes its row in the
-database itself (a trigger on SQLite, a cascading foreign key on PostgreSQL), so no signal is
-needed and bulk deletes are covered too. index_articles() also bumps the archive's revision
-(archive/pagecache.py): cached pages read before the write are not served after it commits.
+Every write path refreshes the index inside its transaction through archive/changes.py's
+record_change() (the importer also calls index_articles() batch by batch as it writes). Deleting
+an article removes its row in the database itself (a trigger on SQLite, a cascading foreign key on
+PostgreSQL), so no signal is needed and bulk deletes are covered too.
 """
 
 from __future__ import annotations
@@ -12,6 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
+from django.db import transaction
+
+from annotations.models import Commentary
+from archive.models import Article, TaggedArticle
 from archive.search.analysis import column_texts
 from archive.search.analysis import documents as analysed_documents
 from archive.search.backends import get_backend
@@ -21,9 +24,6 @@ BATCH = 500
 
 
 def build_documents(article_ids: list[int]) -> list[IndexDocument]:
-    from annotations.models import Commentary
-    from archive.models import Article, TaggedArticle
-
     tags: dict[int, list[str]] = defaultdict(list)
     tag_keys: dict[int, dict[str, None]] = defaultdict(dict)
     # In the order they were given (the importer indexes new articles the same way).
@@ -62,9 +62,6 @@ def build_documents(article_ids: list[int]) -> list[IndexDocument]:
 
 def index_articles(article_ids: Iterable[int], using: str = "default") -> int:
     """Refresh the index rows of these articles (and drop rows of ones that no longer exist)."""
-    from archive.pagecache import bump_revision
-
-    bump_revision(using)
     backend = get_backend(using)
     ids = list(dict.fromkeys(article_ids))
     for start in range(0, len(ids), BATCH):
@@ -78,10 +75,6 @@ def index_articles(article_ids: Iterable[int], using: str = "default") -> int:
 
 
 def reindex_all(progress: Callable[[int, int], None] | None = None, using: str = "default") -> int:
-    from django.db import transaction
-
-    from archive.models import Article
-
     backend = get_backend(using)
     with transaction.atomic(using=using):
         backend.clear()

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from annotations.models import ApiToken
 from annotations.permissions import make_curator
 
 
@@ -26,6 +27,4 @@ class Command(BaseCommand):
         make_curator(user)
         self.stdout.write(f"{username} is a curator.")
         if token:
-            from annotations.models import ApiToken
-
             self.stdout.write(f"API token: {ApiToken.objects.create(user=user, name='cli').key}")

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
 from archive.importer.errors import DumpError
-from archive.importer.store import import_paths
+from archive.importer.run import import_paths
 from archive.importer.worker import WorkerError
 
 IMPORT_WAIT_SECONDS = 600

@@ -1,0 +1,175 @@
+"""Running an import over files and folders: each file lands whole, in one transaction, or not
+at all; one import writes at a time; large imports prepare their posts in a worker process."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from archive.changes import record_change
+from archive.hashtags import refresh_hashtags
+from archive.importer import jsonformat
+from archive.importer.decode import TextSource, open_dump
+from archive.importer.errors import DumpError
+from archive.importer.lock import lock_imports
+from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
+from archive.importer.results import FileResult, ImportSummary, Progress
+from archive.importer.worker import PreparationWorker
+from archive.importer.writer import BatchWriter
+from archive.queries import forget_article_count
+from archive.text import hashtag_key
+
+IMPORT_CACHE_KIB = 128 * 1024
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            )
+        elif path.exists():
+            found.append(path)
+        else:
+            raise DumpError(path, None, "no such file or folder")
+    return found
+
+
+def import_paths(
+    paths: Iterable[str | Path],
+    *,
+    title: str | None = None,
+    url: str = "",
+    tags: Iterable[str] = (),
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import files and folders; each file lands whole or not at all."""
+    started = time.perf_counter()
+    summary = ImportSummary()
+    files = expand_paths(paths)
+    with preparation_worker(sum(_size(p) for p in files)) as worker, _bulk_load_cache():
+        for path in files:
+            try:
+                summary.files.append(
+                    import_file(
+                        path, title=title, url=url, tags=tags, progress=progress, worker=worker
+                    )
+                )
+            except DumpError as error:
+                summary.errors.append(error)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+@contextlib.contextmanager
+def _bulk_load_cache():
+    """SQLite: a larger page cache while importing (128 MB instead of 2 MB).
+
+    Inserting into the article, hashtag and full-text B-trees then rereads far fewer pages
+    and spills less to the WAL mid-transaction: a 40,000-post import took 23 s instead of 33.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def preparation_worker(total_bytes: int):
+    """A worker process for the CPU-bound part of large imports (None for small ones).
+
+    Language detection and analysis then run on a second core while this process parses and
+    writes. Starting a worker costs about a second, so small imports run in one process.
+    """
+    if not settings.ARCHIVE_IMPORT_WORKER or total_bytes < settings.ARCHIVE_IMPORT_WORKER_BYTES:
+        yield None
+        return
+    worker = PreparationWorker()
+    try:
+        yield worker
+    finally:
+        worker.close()
+
+
+def import_file(
+    path: Path,
+    *,
+    title: str | None = None,
+    url: str = "",
+    tags: Iterable[str] = (),
+    progress: Progress | None = None,
+    worker: PreparationWorker | None = None,
+) -> FileResult:
+    source = open_dump(path)
+    result = FileResult(path=str(path), warnings=list(source.warnings))
+    if jsonformat.is_json(source):  # a JSON export (archive/exporter.py): restore it
+        return jsonformat.import_json(source, result, tags=tags, progress=progress)
+    extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
+    with transaction.atomic():
+        lock_imports()
+        writer = BatchWriter(source, result, worker)
+        try:
+            for post in read_posts(source, result, title=title, url=url):
+                if extra_tags:
+                    post.hashtags += [
+                        t
+                        for t in extra_tags
+                        if hashtag_key(t) not in {hashtag_key(h) for h in post.hashtags}
+                    ]
+                writer.add(post)
+                if progress and writer.seen % 200 == 0:
+                    progress(path.name, source.bytes_read(), source.size, writer.seen)
+            writer.flush()
+        finally:
+            writer.abandon()  # after an error: drop the batches still being prepared
+        refresh_hashtags(
+            result.tags, usage_deltas=writer.usage_deltas, names_for=writer.new_spellings
+        )
+        record_change()  # every article was indexed as its batch was written
+    forget_article_count()
+    if progress:
+        progress(path.name, source.size, source.size, writer.seen)
+    return result
+
+
+def read_posts(source: TextSource, result: FileResult, *, title, url) -> Iterator[ParsedPost]:
+    lines = source.lines()
+    first: list[tuple[int, str]] = []
+    for number, line in lines:
+        first.append((number, line))
+        if line.strip():
+            break
+    if not first or not first[-1][1].strip():
+        raise DumpError(source.path, None, "the file is empty")
+    result.format = detect_format(first[-1][1])
+
+    def all_lines():
+        yield from first
+        yield from lines
+
+    if result.format == BULLETED:
+        yield from parse_bulleted(source.path, all_lines())
+    else:
+        yield from parse_plain(source.path, all_lines(), title=title, url=url)

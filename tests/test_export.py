@@ -186,7 +186,7 @@ class JsonImportRefusalTests(BaseTestCase):
     def test_refusals(self):
         head = '{"format": "quote-archive", "version": 1, "articles": [\n'
         good = ",\n".join(self.good_article(n) for n in range(3))
-        self.refused(head + good + ",\n", "5: not valid JSON: Expecting value")  # cut short
+        self.refused(head + good + ",\n", "5: not valid JSON: the file ends in the middle")
         self.refused(
             head + good + ',\n{"title": "x", "paragraphs": 5}\n]}',
             "5: article 4: “paragraphs” must be a list",

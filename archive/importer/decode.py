@@ -22,12 +22,16 @@ class TextSource:
     warnings: list[str] = field(default_factory=list)
     _binary: io.BufferedReader | None = None
 
-    def lines(self) -> Iterator[tuple[int, str]]:
-        """(line number, line without its ending); CRLF, CR and LF all end a line."""
-        self._binary = open(self.path, "rb")  # noqa: SIM115 - closed below
+    def open_text(self, newline: str | None = None) -> io.TextIOWrapper:
+        """The file as text in its encoding; bytes_read() follows it."""
+        self._binary = open(self.path, "rb")  # noqa: SIM115 - the caller closes the wrapper
         errors = "replace" if self.encoding == "utf-8-truncated" else "strict"
         encoding = "utf-8-sig" if self.encoding.startswith("utf-8") else self.encoding
-        text = io.TextIOWrapper(self._binary, encoding=encoding, errors=errors, newline=None)
+        return io.TextIOWrapper(self._binary, encoding=encoding, errors=errors, newline=newline)
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """(line number, line without its ending); CRLF, CR and LF all end a line."""
+        text = self.open_text()
         try:
             for number, line in enumerate(text, start=1):
                 if "\x00" in line:

@@ -14,14 +14,12 @@ same paragraphs and replies (the JSON export keeps every character).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 from archive.importer.errors import DumpError
-from archive.text import URL_RE, fold, hashtag_key, is_hashtag_line, split_spans, unique
+from archive.importer.posts import ParsedCommentary, ParsedPost
+from archive.text import URL_RE, hashtag_key, is_hashtag_line, split_spans, unique
 
 POST_RE = re.compile(r"^(?:  )?•[ \t]+(.*)$|^(?:  )?•$")
 REPLY_RE = re.compile(r"^    •[ \t]+(.*)$|^    •$")
@@ -34,63 +32,6 @@ SHORT_TITLE = 200
 
 BULLETED = "bulleted"
 PLAIN = "plain"
-
-
-@dataclass
-class ParsedReply:
-    line: int
-    paragraphs: list[str]
-
-    def take(self, paragraphs: list[str]) -> None:
-        """The reply's paragraphs; its text starts at its first character that is not a space
-        (when the bullet's line is blank, the text starts on the next line)."""
-        if paragraphs:
-            paragraphs[0] = paragraphs[0].lstrip()
-        self.paragraphs = paragraphs
-
-    @property
-    def text(self) -> str:
-        return "\n\n".join(self.paragraphs)
-
-    @property
-    def hashtags(self) -> list[str]:
-        found = (s.value for p in self.paragraphs for s in split_spans(p) if s.kind == "hashtag")
-        by_key = {}
-        for tag in found:
-            by_key.setdefault(hashtag_key(tag), tag)
-        return list(by_key.values())
-
-
-@dataclass
-class ParsedPost:
-    line: int
-    title: str
-    url: str = ""
-    paragraphs: list[str] = field(default_factory=list)
-    hashtags: list[str] = field(default_factory=list)  # as spelled, first spelling of each key
-    links: list[str] = field(default_factory=list)
-    mentions: list[str] = field(default_factory=list)
-    replies: list[ParsedReply] = field(default_factory=list)
-    key: str = ""  # set by the importer: stable identity within the archive
-    digest: str = ""  # set by the importer: content_hash(), computed once per post
-
-    def identity(self) -> str:
-        return f"{self.url.strip()}\n{' '.join(fold(self.title).split())}"
-
-    def content_hash(self) -> str:
-        payload = [
-            self.title,
-            self.url,
-            self.paragraphs,
-            self.hashtags,
-            [r.paragraphs for r in self.replies],
-        ]
-        return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
-
-
-def stable_key(*parts: str) -> str:
-    """An article's or reply's key in the archive: the same post gets the same key in any dump."""
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
 def detect_format(first_line: str) -> str:
@@ -122,7 +63,7 @@ class _Block:
 def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPost]:
     post: ParsedPost | None = None
     body: _Block | None = None
-    reply: ParsedReply | None = None
+    reply: ParsedCommentary | None = None
     reply_body: _Block | None = None
     expect_url = False
 
@@ -152,7 +93,11 @@ def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPos
                 reply.take(reply_body.close())
                 if reply.paragraphs:
                     post.replies.append(reply)
-            reply, reply_body, expect_url = ParsedReply(line=number, paragraphs=[]), _Block(), False
+            reply, reply_body, expect_url = (
+                ParsedCommentary(line=number, paragraphs=[]),
+                _Block(),
+                False,
+            )
             reply_body.add((reply_match.group(1) or "").strip())
             continue
         if post is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archive.importer.parse import ParsedPost
+from archive.importer.posts import ParsedPost
 from archive.language import detect_many, detect_paragraphs
 from archive.search.analysis import column_texts, documents
 
@@ -27,10 +27,11 @@ class PreparedPost:
     # Analysed search columns (analysis.documents) of the post as imported: its title, hashtags,
     # replies and text. Right for a new article; an updated one may also carry curator notes,
     # so the importer indexes it from the database instead.
-    index_title: str
-    index_tags: str
-    index_commentary: str
-    index_body: str
+    # None for a restored post: it is indexed from its rows once written.
+    index_title: str | None = None
+    index_tags: str | None = None
+    index_commentary: str | None = None
+    index_body: str | None = None
 
 
 def inputs(posts: list[ParsedPost]) -> list[Inputs]:

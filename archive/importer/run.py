@@ -124,12 +124,10 @@ def import_file(
 ) -> FileResult:
     source = open_dump(path)
     result = FileResult(path=str(path), warnings=list(source.warnings))
-    if jsonformat.is_json(source):  # a JSON export (archive/exporter.py): restore it
-        return jsonformat.import_json(source, result, tags=tags, progress=progress)
     extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
     with transaction.atomic():
         lock_imports()
-        writer = BatchWriter(source, result, worker)
+        writer = BatchWriter(source.path, result, worker)
         try:
             for post in read_posts(source, result, title=title, url=url):
                 if extra_tags:
@@ -144,9 +142,7 @@ def import_file(
             writer.flush()
         finally:
             writer.abandon()  # after an error: drop the batches still being prepared
-        refresh_hashtags(
-            result.tags, usage_deltas=writer.usage_deltas, names_for=writer.new_spellings
-        )
+        refresh_hashtags(result.tags, usage_deltas=writer.usage_deltas, names_for=writer.renamed)
         record_change()  # every article was indexed as its batch was written
     forget_article_count()
     if progress:
@@ -155,6 +151,12 @@ def import_file(
 
 
 def read_posts(source: TextSource, result: FileResult, *, title, url) -> Iterator[ParsedPost]:
+    """The posts of a file, whatever its format: a JSON export (archive/exporter.py) is restored,
+    a bulleted or plain text dump is parsed."""
+    if jsonformat.is_json(source):
+        result.format = jsonformat.JSON
+        yield from jsonformat.read_posts(source)
+        return
     lines = source.lines()
     first: list[tuple[int, str]] = []
     for number, line in lines:

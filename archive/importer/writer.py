@@ -1,25 +1,33 @@
-"""Writing parsed posts: batched, idempotent (unchanged posts are skipped by content hash).
+"""Writing posts, from any reader (parse.py, jsonformat.py): batched and idempotent.
 
-Posts go in batches of BATCH_SIZE: existing keys are looked up in one query, the changed posts
-are prepared (importer/prepare.py, in the worker process for large imports), then written: new
-articles and hashtag uses as plain rows (rows.py), changed ones through the ORM, replies upserted
-by key, and each batch's search rows at once. The caller holds the file's transaction.
+Posts go in batches of BATCH_SIZE. Existing keys are looked up in one query; a text dump's post
+whose content hash is unchanged is skipped. The others are prepared (prepare.py: paragraph
+languages and search columns, in the worker process for large imports; a JSON export's posts
+carry their languages already), then written: new articles and hashtag uses as plain rows
+(rows.py), changed ones through the ORM, commentary upserted by key (a JSON export's keyless
+curator notes by article, text and date), and each batch's search rows at once. The caller
+holds the file's transaction and records the change at its end.
+
+What a dump decides and what a restore keeps: a text dump's post takes its key from its URL and
+title, its dates from the import; a JSON export's post keeps its key, dates, languages and
+content hash, and its commentary keeps its authors, anchors and dates.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, deque
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
 from annotations.models import Commentary, TaggedCommentary
 from archive.hashtags import get_or_create_hashtags
-from archive.importer.decode import TextSource
 from archive.importer.errors import DumpError
-from archive.importer.fields import IMPORTED_ARTICLE_FIELDS
-from archive.importer.parse import ParsedPost, stable_key
+from archive.importer.fields import EXPORTED_ARTICLE_FIELDS, IMPORTED_ARTICLE_FIELDS
+from archive.importer.posts import ParsedCommentary, ParsedPost, stable_key
 from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepared
 from archive.importer.results import FileResult
 from archive.importer.rows import allocate_ids, insert_rows
@@ -31,16 +39,39 @@ from archive.search.index import index_articles
 from archive.text import HASHTAG_MAX, hashtag_key
 
 BATCH_SIZE = 500
-ARTICLE_FIELDS = IMPORTED_ARTICLE_FIELDS
+ARTICLE_COLUMNS = ["id", "external_key", *EXPORTED_ARTICLE_FIELDS]
+COMMENTARY_FIELDS = [
+    "article_id",
+    "text",
+    "author_id",
+    "author_name",
+    "origin",
+    "quote_exact",
+    "quote_prefix",
+    "quote_suffix",
+    "quote_start",
+    "position",
+    "source_line",
+    "created",
+    "updated",
+]
+# What a later text dump may change in an imported reply (the rest is the curators' or fixed).
+REPLY_FIELDS = ["text", "updated", "source_line"]
 
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _paragraphs(post: ParsedPost, item: PreparedPost) -> list[dict]:
-    langs = item.paragraph_langs
-    return [{"text": t, "lang": lang} for t, lang in zip(post.paragraphs, langs, strict=True)]
+@dataclass
+class _Entry:
+    """One commentary of a written post, and its row once found or made."""
+
+    article_id: int
+    commentary: ParsedCommentary
+    key: str | None
+    position: int
+    row: Commentary | None = None
 
 
 class BatchWriter:
@@ -52,10 +83,9 @@ class BatchWriter:
 
     IN_FLIGHT = 2
 
-    def __init__(
-        self, source: TextSource, result: FileResult, worker: PreparationWorker | None = None
-    ):
-        self.source = source
+    def __init__(self, path, result: FileResult, worker: PreparationWorker | None = None) -> None:
+        self.path = path
+        self.source_file = str(path)[-500:]
         self.result = result
         self.worker = worker
         # (posts, prepared posts or None while the worker has them, their rows in the archive)
@@ -65,19 +95,21 @@ class BatchWriter:
         self.seen = 0
         self.now = timezone.now()
         self.usage_deltas: Counter[int] = Counter()  # articles added minus removed, per hashtag
-        self.new_spellings: set[int] = set()  # hashtags written other than their current name
+        self.renamed: set[int] = set()  # hashtags whose most common spelling may have changed
         # Hashtags by key, as found or created in this file's transaction: most batches use the
         # same common hashtags again.
         self.hashtags: dict = {}
+        self.users: dict[str, int | None] = {}
 
     def add(self, post: ParsedPost) -> None:
         for tag in post.hashtags:
             if len(tag) > HASHTAG_MAX:
-                raise DumpError(self.source.path, post.line, f"hashtag #{tag[:40]}… is too long")
-        base = stable_key("post", post.identity())
-        n = self.keys_in_file.get(base, 0) + 1
-        self.keys_in_file[base] = n
-        post.key = base if n == 1 else stable_key(base, str(n))
+                raise DumpError(self.path, post.line, f"hashtag #{tag[:40]}… is too long")
+        if not post.key:
+            base = stable_key("post", post.identity())
+            n = self.keys_in_file.get(base, 0) + 1
+            self.keys_in_file[base] = n
+            post.key = base if n == 1 else stable_key(base, str(n))
         self.batch.append(post)
         self.seen += 1
         if len(self.batch) >= BATCH_SIZE:
@@ -99,23 +131,30 @@ class BatchWriter:
     def _submit(self, posts: list[ParsedPost]) -> None:
         # Keys are unique within a file, so an earlier batch still in flight cannot add one of
         # these: looking them up now is safe.
+        restoring = posts[0].restored is not None  # one file, one format
+        fields = EXPORTED_ARTICLE_FIELDS if restoring else ["content_hash"]
         existing = {
-            key: (pk, digest)
-            for key, pk, digest in Article.objects.filter(
-                external_key__in=[p.key for p in posts]
-            ).values_list("external_key", "pk", "content_hash")
+            row["external_key"]: row
+            for row in Article.objects.filter(external_key__in=[p.key for p in posts]).values(
+                "pk", "external_key", *fields
+            )
         }
         changed = []
         for post in posts:
             post.digest = post.content_hash()
             known = existing.get(post.key)
-            if known and known[1] == post.digest:
+            if not restoring and known and known["content_hash"] == post.digest:
                 self.result.unchanged += 1
             else:
                 changed.append(post)
         if not changed:
             return
-        if self.worker is None:
+        if restoring:  # languages and dates as exported; indexed from the rows once written
+            ready = [
+                PreparedPost(p, p.restored.paragraph_langs, p.restored.language) for p in changed
+            ]
+            self.pending.append((changed, ready, existing))
+        elif self.worker is None:
             self.pending.append((changed, prepare_batch(changed), existing))
         else:
             self.worker.submit(inputs(changed))
@@ -129,79 +168,39 @@ class BatchWriter:
             ready if ready is not None else prepared(posts, self.worker.next_result()), existing
         )
 
-    def _write(self, prepared: list[PreparedPost], existing: dict) -> None:
-        source_file = str(self.source.path)[-500:]
-        new_items = [item for item in prepared if item.post.key not in existing]
-        new_ids = self._insert_articles(new_items, source_file)
-        to_update = []
-        for item in prepared:
-            post = item.post
-            known = existing.get(post.key)
-            if known:
-                to_update.append(
-                    Article(
-                        pk=known[0],
-                        title=post.title,
-                        url=post.url,
-                        paragraphs=_paragraphs(post, item),
-                        language=item.language,
-                        links=post.links,
-                        mentions=post.mentions,
-                        external_key=post.key,
-                        content_hash=post.digest,
-                        source_file=source_file,
-                        source_line=post.line,
-                        created=self.now,
-                        updated=self.now,
-                    )
-                )
-        Article.objects.bulk_update(to_update, ARTICLE_FIELDS)
+    def _write(self, items: list[PreparedPost], existing: dict) -> None:
+        new_items = [item for item in items if item.post.key not in existing]
+        ids = dict(
+            zip((i.post.key for i in new_items), self._insert_articles(new_items), strict=True)
+        )
+        to_update, fields = [], IMPORTED_ARTICLE_FIELDS
+        for item in items:
+            known = existing.get(item.post.key)
+            if known is None:
+                continue
+            ids[item.post.key] = known["pk"]
+            values = self._article_values(item, known)
+            if item.post.restored is not None:
+                fields = EXPORTED_ARTICLE_FIELDS
+                if all(known[name] == values[name] for name in fields):
+                    self.result.unchanged += 1
+                    continue
+            to_update.append(Article(pk=known["pk"], external_key=item.post.key, **values))
+        Article.objects.bulk_update(to_update, fields)
         self.result.new += len(new_items)
         self.result.updated += len(to_update)
-        updated_ids = [a.pk for a in to_update]
-        updated_left, new_left = iter(updated_ids), iter(new_ids)
-        # (post, article id) in file order
-        changed_posts = [
-            (item.post, next(updated_left) if item.post.key in existing else next(new_left))
-            for item in prepared
-        ]
-
-        spellings = [t for post, _ in changed_posts for t in post.hashtags]
-        spellings += [
-            t
-            for post, _ in changed_posts
-            for r in post.replies
-            for t in r.hashtags
-            if len(t) <= HASHTAG_MAX
-        ]
-        missing = [t for t in spellings if hashtag_key(t) not in self.hashtags]
-        if missing:
-            self.hashtags.update(get_or_create_hashtags(missing))
-        tags = self.hashtags
-        old_uses = TaggedArticle.objects.filter(content_object_id__in=updated_ids)
-        for tag_id in old_uses.values_list("tag_id", flat=True):
-            self.usage_deltas[tag_id] -= 1
-        old_uses.delete()
-        uses = [
-            (article_id, tags[hashtag_key(t)].pk, t)
-            for post, article_id in changed_posts
-            for t in post.hashtags
-        ]
-        insert_rows(TaggedArticle._meta.db_table, ["content_object_id", "tag_id", "spelling"], uses)
-        for _, tag_id, _ in uses:
-            self.usage_deltas[tag_id] += 1
-        for spelling in spellings:
-            tag = tags[hashtag_key(spelling)]
-            self.result.tags.add(tag.pk)
-            if spelling != tag.name:  # only then can the most common spelling change
-                self.new_spellings.add(tag.pk)
-        self._write_replies(changed_posts, tags)
-        # New articles are indexed from what was prepared (they have no index row yet);
-        # updated ones from the database, since they may carry curator notes too.
+        written = [(item.post, ids[item.post.key]) for item in items]
+        kept_ids = [ids[item.post.key] for item in items if item.post.key in existing]
+        tags = self._hashtags_of(written)
+        self._write_hashtag_uses(written, kept_ids, tags)
+        self._write_commentary(written, tags)
+        # New articles of a text dump are indexed from what was prepared (they have no index row
+        # yet); the others from the database, since they may carry curator notes too.
+        fresh = [item for item in new_items if item.index_title is not None]
         get_backend().insert(
             [
                 IndexDocument(
-                    article_id=article_id,
+                    article_id=ids[item.post.key],
                     title=item.index_title,
                     tags=item.index_tags,
                     commentary=item.index_commentary,
@@ -210,85 +209,223 @@ class BatchWriter:
                         dict.fromkeys(tags[hashtag_key(t)].search_key for t in item.post.hashtags)
                     ),
                 )
-                for item, article_id in zip(new_items, new_ids, strict=True)
+                for item in fresh
             ]
         )
-        if updated_ids:
-            index_articles(updated_ids)
+        fresh_keys = {item.post.key for item in fresh}
+        rest = [ids[item.post.key] for item in items if item.post.key not in fresh_keys]
+        if rest:
+            index_articles(rest)
 
-    def _insert_articles(self, items: list[PreparedPost], source_file: str) -> list[int]:
+    def _article_values(self, item: PreparedPost, known: dict | None) -> dict:
+        post, restored = item.post, item.post.restored
+        values = {
+            "title": post.title,
+            "url": post.url,
+            "paragraphs": [
+                {"text": t, "lang": lang}
+                for t, lang in zip(post.paragraphs, item.paragraph_langs, strict=True)
+            ],
+            "language": item.language,
+            "links": post.links,
+            "mentions": post.mentions,
+            "content_hash": post.digest,
+            "source_file": self.source_file if restored is None else restored.source_file,
+            "source_line": post.line if restored is None else restored.source_line,
+            "created": self.now if known is None else known.get("created"),
+            "updated": self.now,
+        }
+        if restored is not None:
+            values["created"] = restored.created or (known["created"] if known else self.now)
+            values["updated"] = restored.updated or (
+                known["updated"] if known else values["created"]
+            )
+        return values
+
+    def _insert_articles(self, items: list[PreparedPost]) -> list[int]:
         """Rows for the new articles, without the ORM; their ids."""
         table = Article._meta.db_table
-        now = connection.ops.adapt_datetimefield_value(self.now)
         ids = allocate_ids(table, len(items))
-        insert_rows(
-            table,
-            [
-                "id", "title", "url", "paragraphs", "language", "links", "mentions",
-                "external_key", "content_hash", "source_file", "source_line", "created", "updated",
-            ],
-            [
-                (
-                    pk, p.title, p.url, _json(_paragraphs(p, item)), item.language, _json(p.links),
-                    _json(p.mentions), p.key, p.digest, source_file, p.line, now, now,
-                )
-                for pk, item in zip(ids, items, strict=True)
-                for p in (item.post,)
-            ],
-        )  # fmt: skip
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = []
+        for pk, item in zip(ids, items, strict=True):
+            values = self._article_values(item, None)
+            for name in ("paragraphs", "links", "mentions"):
+                values[name] = _json(values[name])
+            values["created"], values["updated"] = (
+                adapt(values["created"]),
+                adapt(values["updated"]),
+            )
+            rows.append((pk, item.post.key, *(values[name] for name in EXPORTED_ARTICLE_FIELDS)))
+        insert_rows(table, ARTICLE_COLUMNS, rows)
         return ids
 
-    def _write_replies(self, changed_posts, tags) -> None:
-        keyed = {
-            f"{post.key}:{n}": (article_id, reply, n)
-            for post, article_id in changed_posts
-            for n, reply in enumerate(post.replies, start=1)
-        }
-        if not keyed:
+    def _hashtags_of(self, written: list[tuple[ParsedPost, int]]) -> dict:
+        spellings = [t for post, _ in written for t in post.hashtags]
+        spellings += [
+            t
+            for post, _ in written
+            for c in post.replies
+            for t in c.hashtags
+            if len(t) <= HASHTAG_MAX
+        ]
+        missing = [t for t in spellings if hashtag_key(t) not in self.hashtags]
+        if missing:
+            self.hashtags.update(get_or_create_hashtags(missing))
+        for spelling in spellings:
+            tag = self.hashtags[hashtag_key(spelling)]
+            self.result.tags.add(tag.pk)
+            if spelling != tag.name:  # only then can the most common spelling change
+                self.renamed.add(tag.pk)
+        return self.hashtags
+
+    def _write_hashtag_uses(self, written, kept_ids: list[int], tags: dict) -> None:
+        old_uses = TaggedArticle.objects.filter(content_object_id__in=kept_ids)
+        for tag_id in old_uses.values_list("tag_id", flat=True):
+            self.usage_deltas[tag_id] -= 1
+            self.renamed.add(tag_id)
+            self.result.tags.add(tag_id)
+        old_uses.delete()
+        uses = [
+            (article_id, tags[hashtag_key(t)].pk, t)
+            for post, article_id in written
+            for t in post.hashtags
+        ]
+        insert_rows(TaggedArticle._meta.db_table, ["content_object_id", "tag_id", "spelling"], uses)
+        for _, tag_id, _ in uses:
+            self.usage_deltas[tag_id] += 1
+
+    def _write_commentary(self, written: list[tuple[ParsedPost, int]], tags: dict) -> None:
+        entries = [
+            _Entry(
+                article_id,
+                c,
+                c.key if c.restored is not None else f"{post.key}:{n}",
+                c.restored.position if c.restored is not None else n,
+            )
+            for post, article_id in written
+            for n, c in enumerate(post.replies, start=1)
+        ]
+        if not entries:
             return
-        existing = {
-            c.external_key: c for c in Commentary.objects.filter(external_key__in=list(keyed))
+        self.result.replies += len(entries)
+        by_key = {
+            c.external_key: c
+            for c in Commentary.objects.filter(
+                external_key__in=[e.key for e in entries if e.key is not None]
+            )
         }
-        new_keys = [key for key in keyed if key not in existing]
-        note_ids = dict(
-            zip(new_keys, allocate_ids(Commentary._meta.db_table, len(new_keys)), strict=True)
-        )
-        now = connection.ops.adapt_datetimefield_value(self.now)
-        # New replies as plain rows (see rows.py); the columns not listed keep their defaults.
-        insert_rows(
-            Commentary._meta.db_table,
-            [
-                "id", "article_id", "text", "author_name", "origin", "quote_exact",
-                "quote_prefix", "quote_suffix", "external_key", "position", "source_line",
-                "created", "updated",
-            ],
-            [
-                (
-                    note_ids[key], keyed[key][0], keyed[key][1].text, "",
-                    Commentary.Origin.REPLY.value, "", "", "", key, keyed[key][2],
-                    keyed[key][1].line, now, now,
-                )
-                for key in new_keys
-            ],
-        )  # fmt: skip
-        to_update = []
-        for key, note in existing.items():
-            _, reply, _ = keyed[key]
-            if note.text != reply.text:
-                note.text, note.updated, note.source_line = reply.text, self.now, reply.line
-                to_update.append(note)
-                note_ids[key] = note.pk
-        Commentary.objects.bulk_update(to_update, ["text", "updated", "source_line"])
-        self.result.replies += len(keyed)
-        TaggedCommentary.objects.filter(content_object__in=to_update).delete()
+        keyless = self._keyless_notes([e.article_id for e in entries if e.key is None])
+        changed: list[_Entry] = []
+        new: list[_Entry] = []
+        for entry in entries:
+            if entry.key is not None:
+                entry.row = by_key.get(entry.key)
+            else:  # a curator note is the same note: same article, text and creation date
+                candidates = keyless.get((entry.article_id, entry.commentary.text), [])
+                created = entry.commentary.restored.created
+                entry.row = next((c for c in candidates if created in (None, c.created)), None)
+                if entry.row is not None:
+                    candidates.remove(entry.row)
+            if entry.row is None:
+                new.append(entry)
+            elif entry.commentary.restored is not None or entry.row.text != entry.commentary.text:
+                self._apply(entry)
+                changed.append(entry)
+        self._insert_commentary(new)
+        text_replies = [e.row for e in changed if e.commentary.restored is None]
+        restored = [e.row for e in changed if e.commentary.restored is not None]
+        Commentary.objects.bulk_update(text_replies, REPLY_FIELDS)
+        Commentary.objects.bulk_update(restored, COMMENTARY_FIELDS)
+        TaggedCommentary.objects.filter(content_object__in=[e.row.pk for e in changed]).delete()
         insert_rows(
             TaggedCommentary._meta.db_table,
             ["content_object_id", "tag_id", "spelling"],
             [
-                (note_ids[key], tags[hashtag_key(t)].pk, t)
-                for key, (_, reply, _) in keyed.items()
-                if key in note_ids
-                for t in reply.hashtags
+                (e.row.pk, tags[hashtag_key(t)].pk, t)
+                for e in [*new, *changed]
+                for t in e.commentary.hashtags
                 if hashtag_key(t) in tags
             ],
         )
+
+    def _keyless_notes(self, article_ids: list[int]) -> dict[tuple, list[Commentary]]:
+        found: dict[tuple, list[Commentary]] = {}
+        if article_ids:
+            for c in Commentary.objects.filter(
+                article_id__in=article_ids, external_key__isnull=True
+            ).order_by("pk"):
+                found.setdefault((c.article_id, c.text), []).append(c)
+        return found
+
+    def _values(self, entry: _Entry) -> dict:
+        """Every column of a commentary row, as the dump or the export says."""
+        c, restored = entry.commentary, entry.commentary.restored
+        if restored is None:
+            return {
+                "article_id": entry.article_id,
+                "text": c.text,
+                "author_id": None,
+                "author_name": "",
+                "origin": Commentary.Origin.REPLY.value,
+                "quote_exact": "",
+                "quote_prefix": "",
+                "quote_suffix": "",
+                "quote_start": None,
+                "position": entry.position,
+                "source_line": c.line,
+                "created": entry.row.created if entry.row else self.now,
+                "updated": self.now,
+            }
+        quote = restored.quote
+        created = restored.created or (entry.row.created if entry.row else self.now)
+        author_id = self._user_id(restored.author)
+        author_name = restored.author_name
+        if restored.author and author_id is None and not author_name:
+            author_name = restored.author[:200]
+        return {
+            "article_id": entry.article_id,
+            "text": c.text,
+            "author_id": author_id,
+            "author_name": author_name,
+            "origin": restored.origin,
+            "quote_exact": quote.exact if quote else "",
+            "quote_prefix": quote.prefix if quote else "",
+            "quote_suffix": quote.suffix if quote else "",
+            "quote_start": quote.start if quote else None,
+            "position": entry.position,
+            "source_line": c.line,
+            "created": created,
+            "updated": restored.updated or (entry.row.updated if entry.row else created),
+        }
+
+    def _apply(self, entry: _Entry) -> None:
+        for name, value in self._values(entry).items():
+            setattr(entry.row, name, value)
+
+    def _insert_commentary(self, entries: list[_Entry]) -> None:
+        table = Commentary._meta.db_table
+        ids = allocate_ids(table, len(entries))
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = []
+        for pk, entry in zip(ids, entries, strict=True):
+            values = self._values(entry)
+            values["created"], values["updated"] = (
+                adapt(values["created"]),
+                adapt(values["updated"]),
+            )
+            rows.append((pk, entry.key, *(values[name] for name in COMMENTARY_FIELDS)))
+            entry.row = Commentary(pk=pk)
+        insert_rows(table, ["id", "external_key", *COMMENTARY_FIELDS], rows)
+
+    def _user_id(self, username: str | None) -> int | None:
+        if not username:
+            return None
+        if username not in self.users:
+            User = get_user_model()
+            self.users[username] = (
+                User.objects.filter(**{User.USERNAME_FIELD: username})
+                .values_list("pk", flat=True)
+                .first()
+            )
+        return self.users[username]

@@ -1,0 +1,123 @@
+"""What every reader of a dump produces and the writer takes: posts and their commentary.
+
+A text dump (parse.py) gives a post's text, hashtags and replies; the rest is decided when it is
+written (its key from its URL and title, the languages of its paragraphs, its dates). A JSON
+export (jsonformat.py) also gives what an earlier import decided, and the curators' notes with
+their anchors and authors: `restored` holds it, and the writer keeps it as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from archive.text import fold, hashtag_key, split_spans
+
+
+def stable_key(*parts: str) -> str:
+    """An article's or reply's key in the archive: the same post gets the same key in any dump."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
+def post_key(title: str, url: str) -> str:
+    return stable_key("post", f"{url.strip()}\n{' '.join(fold(title).split())}")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A W3C TextQuoteSelector with a position hint, as annotations/models.py stores it."""
+
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+    start: int | None = None
+
+
+@dataclass
+class RestoredCommentary:
+    """What a JSON export says of a commentary beyond its text."""
+
+    origin: str
+    position: int
+    hashtags: list[str]
+    author: str | None = None  # a username
+    author_name: str = ""
+    quote: Quote | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+@dataclass
+class ParsedCommentary:
+    """An imported reply, or (restored from a JSON export) any commentary."""
+
+    line: int | None
+    paragraphs: list[str]
+    key: str | None = None  # given by a JSON export; a reply's is set by the writer
+    restored: RestoredCommentary | None = None
+
+    def take(self, paragraphs: list[str]) -> None:
+        """The reply's paragraphs; its text starts at its first character that is not a space
+        (when the bullet's line is blank, the text starts on the next line)."""
+        if paragraphs:
+            paragraphs[0] = paragraphs[0].lstrip()
+        self.paragraphs = paragraphs
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def hashtags(self) -> list[str]:
+        if self.restored is not None:
+            return self.restored.hashtags
+        found = (s.value for p in self.paragraphs for s in split_spans(p) if s.kind == "hashtag")
+        by_key = {}
+        for tag in found:
+            by_key.setdefault(hashtag_key(tag), tag)
+        return list(by_key.values())
+
+
+@dataclass
+class RestoredArticle:
+    """What a JSON export says of an article beyond its text: kept as it is."""
+
+    paragraph_langs: list[str]
+    language: str
+    content_hash: str
+    source_file: str
+    source_line: int | None
+    created: datetime | None
+    updated: datetime | None
+
+
+@dataclass
+class ParsedPost:
+    line: int  # where the post starts in the file
+    title: str
+    url: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)  # as spelled, first spelling of each key
+    links: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+    replies: list[ParsedCommentary] = field(default_factory=list)
+    key: str = ""  # stable identity within the archive: given by a JSON export, else the writer's
+    digest: str = ""  # set by the writer: content_hash(), computed once per post
+    restored: RestoredArticle | None = None
+
+    def identity(self) -> str:
+        return f"{self.url.strip()}\n{' '.join(fold(self.title).split())}"
+
+    def content_hash(self) -> str:
+        if self.restored is not None:
+            return self.restored.content_hash
+        payload = [
+            self.title,
+            self.url,
+            self.paragraphs,
+            self.hashtags,
+            [r.paragraphs for r in self.replies],
+        ]
+        return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()

@@ -2,8 +2,9 @@
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -50,62 +51,123 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str, base_dir: Path) -> dict:
-    """Turn DATABASE_URL into a Django DATABASES entry.
+# The engines this project runs on: its search is SQLite FTS5 or PostgreSQL tsvector.
+SQLITE = "django.db.backends.sqlite3"
+POSTGRESQL = "django.db.backends.postgresql"
+SUPPORTED_ENGINES = {SQLITE, POSTGRESQL}
 
-    sqlite:///relative/or/absolute.db and postgres://user:pass@host:port/name are understood;
-    a socket directory can be given percent-encoded as the host (postgres://%2Ftmp%2Fpg/archive)
-    or as ?host=/tmp/pg.
+
+def database_from_url(url: str, base_dir: Path) -> dict:
+    """Turn DATABASE_URL into a Django DATABASES entry (parsed by dj-database-url).
+
+    sqlite:///relative.db is relative to `base_dir` (the project), sqlite:////absolute.db is
+    absolute, sqlite:///:memory: is an in-memory database. postgres://user:pass@host:port/name;
+    a socket directory can be given as ?host=/var/run/postgresql or percent-encoded as the host
+    (postgres://%2Fvar%2Frun%2Fpostgresql/name). Other query parameters become OPTIONS.
+    Anything else (another engine, no file or database name, a bad port) raises
+    ImproperlyConfigured naming the problem.
     """
+    shown = _without_password(url)
+    try:
+        conf = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    except dj_database_url.UnknownSchemeError as error:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={shown!r}: unknown scheme {error.scheme!r} "
+            "(use sqlite:/// or postgres://)."
+        ) from None
+    except ValueError as error:  # dj_database_url.ParseError: its message names no part
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={shown!r} is not a valid URL: {_url_problem(url) or error}"
+        ) from None
+    if conf["ENGINE"] not in SUPPORTED_ENGINES:
+        scheme = urlsplit(url).scheme
+        raise ImproperlyConfigured(
+            f"DATABASE_URL={shown!r}: unsupported scheme {scheme!r} (use sqlite:/// or "
+            "postgres://; search needs SQLite FTS5 or PostgreSQL)."
+        )
+    if conf["ENGINE"] == SQLITE:
+        return _sqlite(url, shown, conf, base_dir)
+    return _postgresql(url, shown, conf)
+
+
+def _sqlite(url: str, shown: str, conf: dict, base_dir: Path) -> dict:
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme == "sqlite":
-        # sqlite:///var/db.sqlite3 is relative to the project, sqlite:////abs/db.sqlite3 absolute.
-        path = unquote(parts.netloc + parts.path)
-        if path in {"", "/"}:
-            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no SQLite file.")
-        if path == "/:memory:":
-            name = ":memory:"
-        elif path.startswith("//"):
-            name = path[1:]
-        else:
-            name = str(base_dir / path.lstrip("/"))
-        if name != ":memory:":
-            Path(name).parent.mkdir(parents=True, exist_ok=True)
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": name,
-            # Kept between requests, as on PostgreSQL: opening one (and its PRAGMAs) was half
-            # the cost of a page served from the page cache.
-            "CONN_MAX_AGE": 0 if name == ":memory:" else 60,
-            "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": {
-                # WAL lets pages read while an import writes; IMMEDIATE avoids lock upgrades
-                # failing half-way through a write transaction.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
-            },
-        }
-    if scheme in {"postgres", "postgresql", "pgsql"}:
-        query = dict(parse_qsl(parts.query))
-        name = unquote(parts.path.lstrip("/"))
-        if not name:
-            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database.")
-        host = query.pop("host", None) or unquote(parts.hostname or "")
-        if parts.netloc and "%2f" in parts.netloc.lower():
-            host = unquote(parts.netloc.rsplit("@", 1)[-1])
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": host,
-            "PORT": str(parts.port or "") if "%2f" not in parts.netloc.lower() else "",
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": query,
-        }
-    raise ImproperlyConfigured(
-        f"DATABASE_URL={url!r}: unknown scheme {scheme!r} (use sqlite:/// or postgres://)."
-    )
+    if url != "sqlite://:memory:":
+        if parts.netloc:
+            # dj-database-url would read sqlite://var/db.sqlite3 as host "var", file "db.sqlite3".
+            raise ImproperlyConfigured(
+                f"DATABASE_URL={shown!r}: a SQLite URL has no host; write "
+                "sqlite:///relative/to/project.db or sqlite:////absolute/path.db."
+            )
+        if parts.path in {"", "/"}:  # dj-database-url would quietly use an in-memory database
+            raise ImproperlyConfigured(f"DATABASE_URL={shown!r} names no SQLite file.")
+    name = conf["NAME"]
+    if name != ":memory:":
+        # sqlite:///var/db.sqlite3 is relative to the project, not to the current folder.
+        name = str(base_dir / name)  # an absolute NAME stays as it is
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": SQLITE,
+        "NAME": name,
+        # Kept between requests, as on PostgreSQL: opening one (and its PRAGMAs) was half
+        # the cost of a page served from the page cache.
+        "CONN_MAX_AGE": 0 if name == ":memory:" else 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {
+            # WAL lets pages read while an import writes; IMMEDIATE avoids lock upgrades
+            # failing half-way through a write transaction.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            **conf.get("OPTIONS", {}),  # ?timeout=60 and the like, from the URL
+        },
+    }
+
+
+def _postgresql(url: str, shown: str, conf: dict) -> dict:
+    if not conf["NAME"]:
+        raise ImproperlyConfigured(f"DATABASE_URL={shown!r} names no database.")
+    options = dict(conf.get("OPTIONS", {}))
+    host = conf["HOST"]
+    parts = urlsplit(url)
+    netloc_host = parts.netloc.rpartition("@")[2]
+    if "%2f" in netloc_host.lower():
+        # A percent-encoded socket directory: dj-database-url lower-cases it (as a host name).
+        if parts.port is not None:
+            netloc_host = netloc_host.rpartition(":")[0]
+        host = unquote(netloc_host)
+    # ?host=/var/run/postgresql and ?port=5433 go where Django and our tools look for them.
+    host = str(options.pop("host", host))
+    port = str(options.pop("port", conf["PORT"]))
+    return {
+        "ENGINE": POSTGRESQL,
+        "NAME": conf["NAME"],
+        "USER": conf["USER"],
+        "PASSWORD": conf["PASSWORD"],
+        "HOST": host,
+        "PORT": port,
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": options,
+    }
+
+
+def _url_problem(url: str) -> str:
+    """What urllib finds wrong with the URL (a port that is not a number...), or ""."""
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing the port is the check
+    except ValueError as error:
+        return str(error)
+    return ""
+
+
+def _without_password(url: str) -> str:
+    """The URL as error messages show it: a password is replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        user, _, host = parts.netloc.rpartition("@")
+        return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}"))
+    except ValueError:
+        return url

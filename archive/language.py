@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from functools import cache
 
@@ -10,6 +11,8 @@ from archive.text import WORD_RE
 # The languages people post in here; restricting the model makes short paragraphs reliable.
 LANGUAGES = ["fr", "de", "en", "it", "es", "pt", "nl"]
 MIN_LETTERS = 25
+
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -59,8 +62,9 @@ def detect_many(texts: list[str]) -> list[str]:
     `depth` bytes ending there, and `depth` vectorised steps give every state. Features are then
     counted per text and scored with the same arrays and the same sum of products as py3langid,
     all texts at once, so scores agree up to float rounding (no answer differed on 30,000
-    paragraphs). A start-up self-check against py3langid falls back to detect() if a new
-    py3langid release ever changes its internals.
+    paragraphs). It reads py3langid's private attributes: a self-check (check_internals, then
+    the samples against py3langid) falls back to detect(), logging a warning, if a release
+    ever changes them.
     """
     walker = _walker()
     if walker is None:
@@ -84,22 +88,120 @@ def _long_enough(text: str) -> bool:
     return False
 
 
+SELF_CHECK_SAMPLES = [
+    "Le système de crédit social chinois : miroir pour l’Occident, dit-il.",
+    "Überwachung ist allgegenwärtig, und dennoch ist das System nicht das",
+    "The final version of China’s national social credit system remains",
+    "CODICI SALUTE E CREDITI SOCIALI. Cosa ci racconta la Cina del futuro",
+    "Twitter, Facebook, Instagram, YouTube, TikTok, Telegram, WhatsApp 2024",
+]
+
+
+class InternalsChanged(Exception):
+    """py3langid's private attributes are not what _BatchWalker was written against."""
+
+
 @cache
 def _walker():
+    return _checked_walker(_identifier())
+
+
+def _checked_walker(identifier):
+    """A _BatchWalker for `identifier` once the self-check passes; else None, with a warning.
+
+    _BatchWalker reads py3langid's private attributes (checked with the version pyproject.toml
+    pins). If a release changes them, imports keep py3langid's own answers through detect(),
+    only slower, and say so in the log; tests/test_language.py fails.
+    """
     try:
-        walker = _BatchWalker(_identifier())
-        samples = [
-            "Le système de crédit social chinois : miroir pour l’Occident, dit-il.",
-            "Überwachung ist allgegenwärtig, und dennoch ist das System nicht das",
-            "The final version of China’s national social credit system remains",
-            "CODICI SALUTE E CREDITI SOCIALI. Cosa ci racconta la Cina del futuro",
-            "Twitter, Facebook, Instagram, YouTube, TikTok, Telegram, WhatsApp 2024",
-        ]
-        if walker.classify(samples) != [_identifier().classify(t)[0] for t in samples]:
-            return None
+        check_internals(identifier)
+        walker = _BatchWalker(identifier)
+        if walker.classify(SELF_CHECK_SAMPLES) != [
+            identifier.classify(t)[0] for t in SELF_CHECK_SAMPLES
+        ]:
+            raise InternalsChanged("the batched walk and py3langid disagree on the samples")
         return walker
-    except Exception:  # noqa: BLE001 - any surprise in py3langid's internals: the slow path
+    except Exception as error:  # noqa: BLE001 - any surprise in py3langid's internals
+        logger.warning(
+            "py3langid %s: %s; language detection falls back to py3langid's slower path "
+            "(archive/language.py, check the py3langid pin in pyproject.toml).",
+            _py3langid_version(),
+            error,
+        )
         return None
+
+
+def check_internals(identifier) -> None:
+    """Raise InternalsChanged naming what differs from the py3langid internals _BatchWalker
+    reads: the automaton (tk_nextmove, _rowbase, tk_output), the model (nb_ptc, nb_pc,
+    nb_classes, _alias_pairs), _encode and RAW_FLOOR."""
+    import numpy as np
+    from py3langid import langid
+
+    def expect(condition, what: str) -> None:
+        if not condition:
+            raise InternalsChanged(f"expected {what}")
+
+    missing = [
+        name
+        for name in (
+            "tk_nextmove",
+            "_rowbase",
+            "tk_output",
+            "nb_ptc",
+            "nb_pc",
+            "nb_classes",
+            "_alias_pairs",
+            "_encode",
+        )
+        if not hasattr(identifier, name)
+    ]
+    expect(not missing, f"LanguageIdentifier attributes {missing} to exist")
+    expect(isinstance(getattr(langid, "RAW_FLOOR", None), float), "py3langid.langid.RAW_FLOOR")
+    nextmove, rowbase, output = identifier.tk_nextmove, identifier._rowbase, identifier.tk_output
+    view = memoryview(nextmove) if hasattr(nextmove, "itemsize") else None
+    expect(
+        view is not None
+        and view.ndim == 1
+        and view.format in {"b", "B", "h", "H", "i", "I", "l", "L", "q", "Q"}
+        and view.itemsize == nextmove.itemsize,
+        "tk_nextmove to be a flat buffer of integers (array.array)",
+    )
+    moves = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}")
+    states = len(output)
+    expect(
+        len(rowbase) == states and all(int(r) % 256 == 0 for r in rowbase[:1000]),
+        "_rowbase to hold one row offset per state, pre-multiplied by 256",
+    )
+    expect(
+        len(moves) >= int(max(rowbase)) + 256 and int(moves.max()) < states,
+        "tk_nextmove to have 256 moves per row, to states that exist",
+    )
+    classes, ptc_shape = len(identifier.nb_classes), getattr(identifier.nb_ptc, "shape", ())
+    expect(
+        len(ptc_shape) == 2
+        and ptc_shape[1] == classes
+        and getattr(identifier.nb_pc, "shape", None) == (classes,),
+        "nb_ptc to be features × languages and nb_pc one prior per language",
+    )
+    expect(
+        int(np.min(output)) == -1 and int(np.max(output)) < ptc_shape[0],
+        "tk_output to give a feature index per state, -1 for none",
+    )
+    expect(
+        all(len(pair) == 2 for pair in identifier._alias_pairs),
+        "_alias_pairs to be (first, duplicate) column pairs",
+    )
+    expect(identifier._encode("Ab é") == "Ab é".encode(), "_encode to give the text's UTF-8")
+
+
+def _py3langid_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("py3langid")
+    except PackageNotFoundError:
+        return "(version unknown)"
 
 
 class _BatchWalker:

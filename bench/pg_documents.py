@@ -27,12 +27,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 def main(argv: list[str]) -> None:
     from pg_cluster import PG_BIN, throwaway_cluster
 
+    from archive.env import database_from_url
+
     posts = int(argv[0]) if argv else 5000
     corpus = Path(argv[1]) if len(argv) > 1 else ROOT / "bench/out/corpus/dump_0003.txt"
     if not corpus.exists():
         raise SystemExit(f"{corpus}: no such file (make bench writes the corpus)")
     with throwaway_cluster() as url:
-        host = url.split("host=")[1]
+        host = database_from_url(url, ROOT)["HOST"]
         subprocess.run(
             [str(PG_BIN / "createdb"), "-h", host, "-U", "postgres", "archive"], check=True
         )

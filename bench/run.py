@@ -92,6 +92,8 @@ def database(
         sys.path.insert(0, str(ROOT / "tests"))
         from pg_cluster import PG_BIN, cluster_at, throwaway_cluster
 
+        from archive.env import database_from_url
+
         root = Path("/tmp") / f"archive-bench-pg-{size}"
         if reuse and not (root / "data").exists():
             raise SystemExit(f"--reuse: {root} does not exist (run once with --keep)")
@@ -101,11 +103,10 @@ def database(
             cluster_at(root, pg_settings) if keep or reuse else throwaway_cluster(pg_settings)
         ) as url:
             if not reuse:
+                host = database_from_url(url, ROOT)["HOST"]
                 subprocess.run(
-                    [str(PG_BIN / "createdb"), "-h", url.split("host=")[1], "-U", "postgres",
-                     "archive"],
-                    check=True,
-                )  # fmt: skip
+                    [str(PG_BIN / "createdb"), "-h", host, "-U", "postgres", "archive"], check=True
+                )
             _migrate(url)
             yield url
     else:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import random
+from types import SimpleNamespace
+
+import pytest
 
 from archive import language
 from tests.base import DEMO_DUMPS, SHARED_DUMPS
@@ -58,6 +62,48 @@ def _deepest_texts(walker) -> list[str]:
 def test_the_batched_walk_is_in_use():
     # None means py3langid changed its internals and every import fell back to the slow path.
     assert language._walker() is not None
+
+
+def test_py3langid_internals_are_the_ones_the_batched_walk_reads():
+    language.check_internals(language._identifier())  # raises InternalsChanged otherwise
+
+
+def _changed(**attributes) -> SimpleNamespace:
+    """The identifier's internals as a new py3langid release might change them."""
+    identifier = language._identifier()
+    names = ["tk_nextmove", "_rowbase", "tk_output", "nb_ptc", "nb_pc", "nb_classes"]
+    names += ["_alias_pairs", "_encode", "classify"]
+    kept = {name: getattr(identifier, name) for name in names}
+    kept.update(attributes)
+    return SimpleNamespace(**{k: v for k, v in kept.items() if v is not None})
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda i: {"_rowbase": None}, "attributes ['_rowbase']"),
+        (lambda i: {"_rowbase": [r >> 8 for r in i._rowbase]}, "pre-multiplied by 256"),
+        (lambda i: {"tk_nextmove": list(i.tk_nextmove[:1000])}, "flat buffer of integers"),
+        (lambda i: {"tk_output": [f + 1 for f in i.tk_output]}, "-1 for none"),
+        (lambda i: {"nb_ptc": i.nb_ptc.T}, "features × languages"),
+        (lambda i: {"_encode": str.lower}, "_encode"),
+    ],
+)
+def test_changed_internals_are_refused_loudly(change, problem, caplog):
+    changed = _changed(**change(language._identifier()))
+    with pytest.raises(language.InternalsChanged, match="expected") as failure:
+        language.check_internals(changed)
+    assert problem in str(failure.value)
+    with caplog.at_level(logging.WARNING, logger="archive.language"):
+        assert language._checked_walker(changed) is None
+    assert problem in caplog.text and "falls back" in caplog.text
+
+
+def test_without_the_batched_walk_detect_many_still_answers(monkeypatch):
+    samples = _samples()[:300]
+    expected = language.detect_many(samples)
+    monkeypatch.setattr(language, "_walker", lambda: None)
+    assert language.detect_many(samples) == expected
 
 
 def test_batched_walk_finds_py3langid_features():

@@ -1,0 +1,136 @@
+"""DATABASE_URL to DATABASES: every form the README documents, and the loud failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from archive.env import database_from_url
+
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
+
+
+def test_default_sqlite_url_is_relative_to_the_project(tmp_path: Path):
+    conf = database_from_url("sqlite:///var/archive.sqlite3", tmp_path)
+    assert conf == {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(tmp_path / "var" / "archive.sqlite3"),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": SQLITE_OPTIONS,
+    }
+    assert (tmp_path / "var").is_dir(), "the database's folder is created"
+
+
+def test_relative_sqlite_url_ignores_the_current_folder(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir("/")
+    conf = database_from_url("sqlite:///relative.db", tmp_path)
+    assert conf["NAME"] == str(tmp_path / "relative.db")
+
+
+def test_absolute_sqlite_url(tmp_path: Path):
+    conf = database_from_url(f"sqlite:///{tmp_path}/sub/absolute.db", Path("/elsewhere"))
+    assert conf["NAME"] == str(tmp_path / "sub" / "absolute.db")
+    assert conf["OPTIONS"] == SQLITE_OPTIONS
+    assert (conf["CONN_MAX_AGE"], conf["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
+@pytest.mark.parametrize("url", ["sqlite:///:memory:", "sqlite://:memory:"])
+def test_in_memory_sqlite_is_not_kept_between_requests(tmp_path: Path, url: str):
+    conf = database_from_url(url, tmp_path)
+    assert conf["NAME"] == ":memory:"
+    assert conf["CONN_MAX_AGE"] == 0
+    assert conf["OPTIONS"] == SQLITE_OPTIONS
+
+
+def test_sqlite_url_parameters_are_options(tmp_path: Path):
+    conf = database_from_url("sqlite:///a.db?timeout=5", tmp_path)
+    assert conf["OPTIONS"] == {**SQLITE_OPTIONS, "timeout": 5}
+
+
+def test_postgres_url_with_host_and_port(tmp_path: Path):
+    conf = database_from_url("postgres://user:pass%40word@db.example.org:5432/name", tmp_path)
+    assert conf == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "name",
+        "USER": "user",
+        "PASSWORD": "pass@word",
+        "HOST": "db.example.org",
+        "PORT": "5432",
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {},
+    }
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "pgsql"])
+def test_postgres_url_without_port(tmp_path: Path, scheme: str):
+    conf = database_from_url(f"{scheme}://archive:secret@localhost/archive", tmp_path)
+    assert conf["ENGINE"] == "django.db.backends.postgresql"
+    assert (conf["HOST"], conf["PORT"], conf["USER"], conf["PASSWORD"], conf["NAME"]) == (
+        "localhost",
+        "",
+        "archive",
+        "secret",
+        "archive",
+    )
+
+
+def test_postgres_socket_as_a_parameter(tmp_path: Path):
+    # The README's form, and the one tests/pg_cluster.py and tests/base.py hand out.
+    conf = database_from_url("postgres://user@/name?host=/var/run/postgresql&port=5433", tmp_path)
+    assert (conf["HOST"], conf["PORT"], conf["USER"], conf["NAME"]) == (
+        "/var/run/postgresql",
+        "5433",
+        "user",
+        "name",
+    )
+    assert conf["OPTIONS"] == {}, "host and port are not passed twice"
+    assert (conf["CONN_MAX_AGE"], conf["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
+def test_postgres_socket_percent_encoded_keeps_its_case(tmp_path: Path):
+    conf = database_from_url("postgres://user@%2FSrv%2Fpg:5433/name", tmp_path)
+    assert (conf["HOST"], conf["PORT"]) == ("/Srv/pg", "5433")
+
+
+def test_postgres_parameters_are_options(tmp_path: Path):
+    conf = database_from_url("postgres://u@h/db?sslmode=require&connect_timeout=10", tmp_path)
+    assert conf["OPTIONS"] == {"sslmode": "require", "connect_timeout": 10}
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("mysql://u@h/db", "unsupported scheme 'mysql'"),
+        ("postgis://u@h/db", "unsupported scheme 'postgis'"),
+        ("spatialite:///a.db", "unsupported scheme 'spatialite'"),
+        ("nosuch://u@h/db", "unknown scheme 'nosuch'"),
+        ("archive.sqlite3", "unknown scheme ''"),
+        ("sqlite://", "names no SQLite file"),
+        ("sqlite:///", "names no SQLite file"),
+        ("sqlite://var/archive.sqlite3", "a SQLite URL has no host"),
+        ("postgres://u@h/", "names no database"),
+        ("postgres://u@h", "names no database"),
+        ("postgres://u@h:port/db", "Port could not be cast to integer"),
+        ("postgres://u@h:99999/db", "Port out of range"),
+    ],
+)
+def test_unusable_urls_stop_start_up_naming_the_problem(tmp_path: Path, url: str, problem: str):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL=") as failure:
+        database_from_url(url, tmp_path)
+    assert problem in str(failure.value)
+    assert list(tmp_path.iterdir()) == [], "nothing is created for a URL that is refused"
+
+
+def test_error_messages_hide_the_password(tmp_path: Path):
+    with pytest.raises(ImproperlyConfigured) as failure:
+        database_from_url("mysql://archive:s3cret@h/db", tmp_path)
+    assert "s3cret" not in str(failure.value)
+    assert "archive:***@h" in str(failure.value)

@@ -5,6 +5,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+from py3langid import langid
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from archive.text import WORD_RE
 
@@ -17,8 +22,6 @@ logger = logging.getLogger(__name__)
 
 @cache
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
     identifier.set_languages(LANGUAGES)
     return identifier
@@ -135,8 +138,6 @@ def check_internals(identifier) -> None:
     """Raise InternalsChanged naming what differs from the py3langid internals _BatchWalker
     reads: the automaton (tk_nextmove, _rowbase, tk_output), the model (nb_ptc, nb_pc,
     nb_classes, _alias_pairs), _encode and RAW_FLOOR."""
-    import numpy as np
-    from py3langid import langid
 
     def expect(condition, what: str) -> None:
         if not condition:
@@ -196,7 +197,6 @@ def check_internals(identifier) -> None:
 
 
 def _py3langid_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version("py3langid")
@@ -206,8 +206,6 @@ def _py3langid_version() -> str:
 
 class _BatchWalker:
     def __init__(self, identifier):
-        import numpy as np
-
         self.np = np
         self.identifier = identifier
         nextmove = identifier.tk_nextmove  # viewed, not copied (tens of MB)
@@ -283,14 +281,12 @@ class _BatchWalker:
     def classify(self, texts: list[str]) -> list[str]:
         if not texts:
             return []
-        from py3langid.langid import RAW_FLOOR
-
         np, ident = self.np, self.identifier
         owner, feature, counts = self.feature_counts(texts)
         # Each text's score: sum over its features of log(1 + count) * weights, plus the prior:
         # py3langid's product, done for every text at once (sums equal up to float rounding).
         weighted = np.log1p(counts.astype(np.float32))[:, None] * ident.nb_ptc[feature]
-        scores = np.full((len(texts), len(ident.nb_classes)), RAW_FLOOR, dtype=np.float32)
+        scores = np.full((len(texts), len(ident.nb_classes)), langid.RAW_FLOOR, dtype=np.float32)
         if len(owner):
             first_of_text = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
             scores[owner[first_of_text]] = (
@@ -298,5 +294,5 @@ class _BatchWalker:
             )
         for i, j in ident._alias_pairs:
             scores[:, i] = np.maximum(scores[:, i], scores[:, j])
-            scores[:, j] = RAW_FLOOR
+            scores[:, j] = langid.RAW_FLOOR
         return [ident.nb_classes[k] for k in scores.argmax(axis=1)]

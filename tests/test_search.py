@@ -54,7 +54,7 @@ class SearchTests(BaseTestCase):
         # Phrases cut from the texts where two very common words meet ("de la", "of the"):
         # PostgreSQL also looks such pairs up as lexemes; every phrase still finds its article.
         from archive.search.analysis import TOKEN_RE
-        from archive.search.backends.postgres import PAIR_WORDS
+        from archive.search.backends.postgres.documents import PAIR_WORDS
         from archive.text import fold
 
         phrases = []
@@ -274,7 +274,7 @@ class CommonWordPairTests(BaseTestCase):
     def phrases(self) -> list[str]:
         """Phrases of two to four words cut from the texts, each with a pair of common words."""
         from archive.search.analysis import TOKEN_RE
-        from archive.search.backends.postgres import word_pairs
+        from archive.search.backends.postgres.documents import word_pairs
         from archive.text import fold
 
         found = []
@@ -295,7 +295,9 @@ class CommonWordPairTests(BaseTestCase):
         for phrase in self.phrases():
             for q in (f'"{phrase}"', f'"{phrase}" OR zzzq', f'surveillance -"{phrase}"'):
                 with_pairs = self.found(q)
-                with mock.patch("archive.search.backends.postgres.PAIR_WORDS", frozenset()):
+                with mock.patch(
+                    "archive.search.backends.postgres.documents.PAIR_WORDS", frozenset()
+                ):
                     order_checked_only = self.found(q)
                 self.assertEqual(with_pairs, order_checked_only, q)
                 if not q.startswith("surveillance"):

@@ -180,7 +180,7 @@ class HashtagLexemeTests(BaseTestCase):
         self.assertEqual(self.found("common #odd #rare"), sorted(post_ids(odd_rare)))
 
     def test_lexeme_query_is_quoted(self):
-        from archive.search.backends.postgres import lexeme_query
+        from archive.search.backends.postgres.query import lexeme_query
 
         for lexeme in [
             "#crédit_social",
@@ -208,11 +208,8 @@ class FTS5RankingTests(BaseTestCase):
 
     def test_scores_are_fts5_bm25(self):
         from archive.search.backends import get_backend
-        from archive.search.backends.sqlite import (
-            TABLE,
-            phrase_expression,
-            required_expression,
-        )
+        from archive.search.backends.sqlite.query import phrase_expression, required_expression
+        from archive.search.backends.sqlite.schema import TABLE
 
         backend = get_backend()
         checked = 0
@@ -273,7 +270,8 @@ class FTS5RankingTests(BaseTestCase):
     def test_repeated_words_and_overlapping_phrases(self):
         from archive.search import index_articles
         from archive.search.backends import get_backend
-        from archive.search.backends.sqlite import TABLE, required_expression
+        from archive.search.backends.sqlite.query import required_expression
+        from archive.search.backends.sqlite.schema import TABLE
 
         article = Article.objects.order_by("pk").first()
         article.paragraphs = article.paragraphs + [
@@ -305,7 +303,7 @@ class FTS5RankingTests(BaseTestCase):
     def test_index_figures_follow_writes(self):
         from archive.search import index_articles
         from archive.search.backends import get_backend
-        from archive.search.backends.sqlite import TABLE
+        from archive.search.backends.sqlite.schema import TABLE
 
         def bm25() -> dict[int, float]:
             with connection.cursor() as cursor:

@@ -267,15 +267,16 @@ CHECK_QUERIES = ("alpha", "echo", "alpha beta", '"alpha beta alpha"', "gamma OR 
 # that is not the one expected gives figures that are far off.
 CHECK_RELATIVE_TOLERANCE = 1e-9
 
-_bm25_checked = False
+# True once check_bm25() passed in this process (tests set it back to run the check again).
+bm25_checked = False
 
 
 def ensure_bm25_checked(connection) -> None:
     """check_bm25() once per process, before the first score; again after a failure."""
-    global _bm25_checked
-    if not _bm25_checked:
+    global bm25_checked
+    if not bm25_checked:
         check_bm25(connection)
-        _bm25_checked = True
+        bm25_checked = True
 
 
 def check_bm25(connection) -> None:

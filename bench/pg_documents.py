@@ -51,12 +51,12 @@ def main(argv: list[str]) -> None:
 
 
 def rows_of(corpus: Path, posts: int) -> list[tuple]:
-    """(id, title, tags, commentary, body, extra) as PostgresBackend._write_rows sends them."""
+    """(id, title, tags, commentary, body, extra) as postgres.writes.write_rows sends them."""
     from archive.importer.decode import open_dump
     from archive.importer.parse import parse_bulleted
     from archive.importer.prepare import inputs, prepare
     from archive.search.backends.base import IndexDocument
-    from archive.search.backends.postgres import extra_lexemes
+    from archive.search.backends.postgres.documents import extra_lexemes
     from archive.text import hashtag_key
 
     parsed = []
@@ -83,7 +83,7 @@ def rows_of(corpus: Path, posts: int) -> list[tuple]:
 def measure(rows: list[tuple]) -> None:
     from django.db import connection
 
-    from archive.search.backends.postgres import DOCUMENT_SQL
+    from archive.search.backends.postgres.documents import DOCUMENT_SQL
 
     n = len(rows)
     with connection.cursor() as cursor:

@@ -114,7 +114,7 @@ class WorkerImportTests(BaseTestCase):
         reindex_all()
         self.assertEqual(index_rows(), before)
         # PostgreSQL writes documents in statements of a bounded size: cut small, the same rows.
-        with mock.patch("archive.search.backends.postgres.WRITE_CHUNK_CHARS", 20_000):
+        with mock.patch("archive.search.backends.postgres.writes.WRITE_CHUNK_CHARS", 20_000):
             reindex_all()
         self.assertEqual(index_rows(), before)
         # And search finds imported words, stems and replies.

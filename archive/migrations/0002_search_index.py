@@ -7,9 +7,9 @@ from django.db import migrations
 def _ddl(schema_editor, attribute):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        from archive.search.backends import sqlite as module
+        from archive.search.backends.sqlite import schema as module
     elif vendor == "postgresql":
-        from archive.search.backends import postgres as module
+        from archive.search.backends.postgres import schema as module
     else:
         return
     for statement in getattr(module, attribute):

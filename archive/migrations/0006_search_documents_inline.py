@@ -10,7 +10,7 @@ from django.db import migrations
 
 def inline(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        from archive.search.backends.postgres import INLINE_DOCUMENTS_SQL
+        from archive.search.backends.postgres.schema import INLINE_DOCUMENTS_SQL
 
         for statement in INLINE_DOCUMENTS_SQL:
             schema_editor.execute(statement)

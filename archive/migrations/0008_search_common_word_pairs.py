@@ -29,7 +29,7 @@ def _rewrite(schema_editor, sql: str, params: dict | None) -> None:
 
 
 def add_pairs(apps, schema_editor):
-    from archive.search.backends.postgres import PAIR_WORDS
+    from archive.search.backends.postgres.documents import PAIR_WORDS
 
     _rewrite(
         schema_editor,

@@ -1,21 +1,20 @@
-"""One search interface, one backend per database engine."""
+"""One search interface (base.SearchBackend), one backend package per database engine."""
 
 from django.db import connections
 
 from archive.search.backends.base import Candidate, SearchBackend
+from archive.search.backends.postgres import PostgresBackend
+from archive.search.backends.sqlite import SQLiteBackend
+
+BACKENDS = {"postgresql": PostgresBackend, "sqlite": SQLiteBackend}  # by connection.vendor
 
 
 def get_backend(using: str = "default") -> SearchBackend:
     connection = connections[using]
-    if connection.vendor == "postgresql":
-        from archive.search.backends.postgres import PostgresBackend
-
-        return PostgresBackend(connection)
-    if connection.vendor == "sqlite":
-        from archive.search.backends.sqlite import SQLiteBackend
-
-        return SQLiteBackend(connection)
-    raise NotImplementedError(f"no search backend for {connection.vendor}")
+    backend = BACKENDS.get(connection.vendor)
+    if backend is None:
+        raise NotImplementedError(f"no search backend for {connection.vendor}")
+    return backend(connection)
 
 
 __all__ = ["Candidate", "SearchBackend", "get_backend"]

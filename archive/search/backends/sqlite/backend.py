@@ -1,0 +1,102 @@
+"""SQLiteBackend: the search interface (backends.base.SearchBackend) on the FTS5 table.
+
+A text query runs in three steps, each bounded whatever the archive's size:
+
+1. one MATCH (query.py), newest rowid first, with the hashtag and language filters: the newest
+   `limit` matches are the candidates, and reading on up to `count_limit` counts the rest;
+2. the index's own figures (scoring.index_figures), remembered until the index changes;
+3. a score for each candidate (scoring.ranks): FTS5's bm25(), computed by bm25() itself when
+   that is cheap, else from the candidates' indexed text, to the same result.
+"""
+
+from __future__ import annotations
+
+from archive.search.backends.base import (
+    Candidate,
+    Candidates,
+    IndexDocument,
+    SearchBackend,
+    boosted,
+    filter_sql,
+)
+from archive.search.backends.sqlite import scoring, writes
+from archive.search.backends.sqlite.query import (
+    excluded_expression,
+    match_expression,
+    tag_expression,
+)
+from archive.search.backends.sqlite.schema import TABLE
+from archive.search.query import Query
+
+
+class SQLiteBackend(SearchBackend):
+    TAG_PREFILTER = True  # wanted hashtags also go to FTS5, as phrases (query.tag_expression)
+    RANK_METHOD: str | None = None  # "text" or "bm25" to always rank one way (tests)
+
+    def upsert(self, documents: list[IndexDocument]) -> None:
+        if not documents:
+            return
+        with self.connection.cursor() as cursor:
+            writes.delete(cursor, [d.article_id for d in documents])
+        self.insert(documents)
+
+    def insert(self, documents: list[IndexDocument]) -> None:
+        if not documents:
+            return
+        with self.connection.cursor() as cursor:
+            writes.insert(cursor, documents)
+
+    def delete(self, article_ids: list[int]) -> None:
+        with self.connection.cursor() as cursor:
+            writes.delete(cursor, article_ids)
+
+    def clear(self) -> None:
+        with self.connection.cursor() as cursor:
+            writes.clear(cursor)
+
+    def optimize(self) -> None:
+        with self.connection.cursor() as cursor:
+            writes.optimize(cursor)
+
+    def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
+        return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [excluded_expression(query)]
+
+    def candidates(self, query, *, language, limit, count_limit) -> Candidates:
+        tags = self.hashtags(query)
+        if any(not tags.get(key) for key in query.tags):
+            return Candidates([], 0, False)  # no hashtag has a wanted search key
+        tag_ids = {key: [tag_id for tag_id, _ in rows] for key, rows in tags.items()}
+        with self.connection.cursor() as cursor:
+            tag_filter = tag_expression(query, tags) if self.TAG_PREFILTER else None
+            expression = match_expression(query, tag_filter)
+            where, params = filter_sql(query, f"{TABLE}.rowid", language, tag_ids)
+            matches = f"FROM {TABLE} WHERE {TABLE} MATCH %s AND {where}"
+            # One pass gives the candidates (the newest) and the count: counting apart would
+            # match and filter the candidates' rows twice.
+            cursor.execute(
+                f"SELECT rowid {matches} ORDER BY rowid DESC LIMIT %s",
+                [expression, *params, max(limit, count_limit + 1)],
+            )
+            found = [row[0] for row in cursor.fetchall()]
+            if not found:
+                return Candidates([], 0, False)
+            ids = found[:limit]
+            total, capped = min(len(found), count_limit), len(found) > count_limit
+            ranks = self.ranks(query, ids, cursor=cursor)
+        items = []
+        for i in ids:
+            score, phrase, title = ranks.get(i, (0.0, False, False))
+            items.append(Candidate(i, boosted(score, phrase=phrase, title=title)))
+        return Candidates(items, total, capped)
+
+    def ranks(
+        self, query: Query, ids: list[int], cursor=None, *, method: str | None = None
+    ) -> scoring.Ranks:
+        """scoring.ranks() on this connection: for each row, its bm25 score (larger is better),
+        whether it holds the query's words as an exact phrase, whether its title matches.
+        `method` ("text", "bm25") defaults to RANK_METHOD, else the cheaper for these rows."""
+        scoring.ensure_bm25_checked(self.connection)
+        if cursor is None:
+            with self.connection.cursor() as cursor:
+                return self.ranks(query, ids, cursor, method=method)
+        return scoring.ranks(self.connection, cursor, query, ids, method=method or self.RANK_METHOD)

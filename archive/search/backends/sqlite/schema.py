@@ -1,0 +1,28 @@
+"""The FTS5 table (rowid = article id, four weighted columns) and what the code reads of FTS5's
+own shadow tables. Migration 0002 runs CREATE_SQL and DROP_SQL."""
+
+TABLE = "archive_search"
+# The indexed columns, in order: bm25() takes one weight per column in this order.
+COLUMNS = ("title", "tags", "commentary", "body")
+CREATE_TABLE_SQL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
+    f"{', '.join(COLUMNS)}, tokenize = 'unicode61 remove_diacritics 2')"
+)
+CREATE_SQL = [
+    CREATE_TABLE_SQL,
+    # Deleting an article removes its index row, whichever code path deletes it.
+    f"CREATE TRIGGER IF NOT EXISTS archive_article_search_delete AFTER DELETE ON archive_article "
+    f"BEGIN DELETE FROM {TABLE} WHERE rowid = old.id; END",
+]
+DROP_SQL = [
+    "DROP TRIGGER IF EXISTS archive_article_search_delete",
+    f"DROP TABLE IF EXISTS {TABLE}",
+]
+
+# FTS5's shadow tables: %_data holds the averages record (rows and tokens per column) at rowid 1
+# and the segment structure (rewritten by every change to the index) at rowid 10; %_docsize the
+# tokens per column of each row; %_content the indexed text (columns c0..c3).
+DATA_TABLE = f"{TABLE}_data"
+DOCSIZE_TABLE = f"{TABLE}_docsize"
+CONTENT_TABLE = f"{TABLE}_content"
+AVERAGES_ROWID, STRUCTURE_ROWID = 1, 10

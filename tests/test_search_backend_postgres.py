@@ -1,0 +1,203 @@
+"""The search backend tests on PostgreSQL, and the tests of PostgreSQL's own workings.
+
+Runs when the suite is on PostgreSQL (`make test-postgres`: tests/pg_cluster.py sets
+DATABASE_URL). On SQLite the whole module is skipped: tests/test_search_backend_sqlite.py runs
+the same shared tests there.
+
+Shared tests (tests/search_backend_tests.py) skipped on PostgreSQL: none.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import tempfile
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from hypothesis.extra.django import TestCase as HypothesisTestCase
+
+from archive.models import Article
+from archive.search import index_articles, reindex_all, search
+from archive.search.analysis import TOKEN_RE
+from archive.search.backends.postgres import PostgresBackend
+from archive.search.backends.postgres.documents import word_pairs
+from archive.search.backends.postgres.query import lexeme_query
+from archive.text import fold
+from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import
+from tests.search_backend_tests import (
+    ACCENTED,
+    RARE,
+    HashtagFilterBackendTests,
+    SearchBackendTests,
+    SearchFuzzBackendTests,
+    SearchPageBackendTests,
+    post_ids,
+    titles,
+    write_dump,
+)
+
+if connection.vendor != "postgresql":
+    pytest.skip(
+        "the suite runs on SQLite: PostgreSQL's backend is tested in the PostgreSQL run",
+        allow_module_level=True,
+    )
+
+
+class PostgresSearchTests(SearchBackendTests, BaseTestCase):
+    backend_class = PostgresBackend
+
+    def test_long_documents_are_kept_in_the_row_and_found(self):
+        # A few KB of varied text: compressed, its document is over PostgreSQL's default 2 KB
+        # TOAST threshold, so without INLINE_DOCUMENTS_SQL it would live in the TOAST table.
+        rng = random.Random(3)
+        words = [
+            "".join(rng.choice("abcdefghijklmnopqrstuvwxyzéè") for _ in range(rng.randint(3, 11)))
+            for _ in range(250)
+        ]
+        text = " ".join(words) + " la fin du très long article"
+        now = timezone.now()
+        article = Article.objects.create(
+            title="Un très long article",
+            paragraphs=[{"text": text, "lang": "fr"}],
+            external_key="long-article",
+            created=now,
+            updated=now,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = %s",
+                ["archive_searchdoc"],
+            )
+            count_toasted = f"SELECT count(*) FROM {cursor.fetchone()[0]}"
+            cursor.execute(count_toasted)
+            toasted_before = cursor.fetchone()[0]
+            index_articles([article.pk])
+            cursor.execute(
+                "SELECT pg_column_size(document) FROM archive_searchdoc WHERE article_id = %s",
+                [article.pk],
+            )
+            self.assertGreater(cursor.fetchone()[0], 3000)
+            cursor.execute(count_toasted)
+            self.assertEqual(cursor.fetchone()[0], toasted_before, "moved to the TOAST table")
+        self.assertIn(article.title, titles('"la fin du tres long article"'))
+        self.assertIn(article.title, titles(f"{words[0]} -zzzz"))
+
+
+class PostgresSearchPageTests(SearchPageBackendTests, BaseTestCase):
+    pass
+
+
+class PostgresHashtagFilterTests(HashtagFilterBackendTests, BaseTestCase):
+    pass
+
+
+class PostgresSearchFuzzTests(SearchFuzzBackendTests, HypothesisTestCase):
+    pass
+
+
+class CommonWordPairTests(BaseTestCase):
+    """PostgreSQL narrows phrases of very common words with pair lexemes ("sur le")."""
+
+    dumps = (SEENTHIS_DUMP, PLAIN_DUMP)
+
+    def phrases(self) -> list[str]:
+        """Phrases of two to four words cut from the texts, each with a pair of common words."""
+        found = []
+        for article in Article.objects.order_by("pk"):
+            words = TOKEN_RE.findall(article.text[:3000])
+            for start in range(len(words) - 4):
+                window = words[start : start + 2 + start % 3]
+                if word_pairs(fold(w.casefold()) for w in window):
+                    found.append(" ".join(window))
+        return random.Random(7).sample(found, 40)
+
+    def found(self, q: str) -> list[int]:
+        return sorted(hit.article.pk for hit in search(q, page_size=100).hits)
+
+    def test_pairs_change_no_phrase_result(self):
+        for phrase in self.phrases():
+            for q in (f'"{phrase}"', f'"{phrase}" OR zzzq', f'surveillance -"{phrase}"'):
+                with_pairs = self.found(q)
+                with mock.patch(
+                    "archive.search.backends.postgres.documents.PAIR_WORDS", frozenset()
+                ):
+                    order_checked_only = self.found(q)
+                self.assertEqual(with_pairs, order_checked_only, q)
+                if not q.startswith("surveillance"):
+                    self.assertTrue(with_pairs, q)
+
+    def test_migration_gives_existing_documents_the_same_pairs(self):
+        def documents():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT article_id, document::text FROM archive_searchdoc")
+                return dict(cursor.fetchall())
+
+        indexed = documents()
+        phrase = '"' + self.phrases()[0] + '"'
+        expected = self.found(phrase)
+        # An archive indexed before pairs were lexemes: its documents lack them.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE archive_searchdoc SET document = ts_delete(document,"
+                " ARRAY(SELECT lexeme FROM unnest(document) WHERE strpos(lexeme, ' ') > 0))"
+            )
+        self.assertEqual(self.found(phrase), [])
+        migration = importlib.import_module("archive.migrations.0008_search_common_word_pairs")
+        with connection.schema_editor() as editor:
+            migration.add_pairs(None, editor)
+        self.assertEqual(self.found(phrase), expected)
+        self.assertEqual(documents(), indexed)
+        reindex_all()
+        self.assertEqual(documents(), indexed)
+
+
+class HashtagLexemeTests(BaseTestCase):
+    """On PostgreSQL each hashtag is a lexeme of its articles' documents, found by GIN."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        with tempfile.TemporaryDirectory() as folder:
+            run_import(write_dump(Path(folder) / "generated.txt"))
+
+    def found(self, q: str) -> list[int]:
+        return sorted(h.article.pk for h in search(q, page_size=100).hits)
+
+    def test_migration_gives_existing_documents_their_hashtags(self):
+        expected = sorted(post_ids((RARE | ACCENTED) - {23}))
+        self.assertEqual(self.found("common #rare"), expected)
+        # An archive indexed before hashtags were lexemes: its documents lack them.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE archive_searchdoc SET document = "
+                "ts_delete(document, ARRAY(SELECT '#' || search_key FROM archive_hashtag))"
+            )
+        self.assertEqual(self.found("common #rare"), [])
+        migration = importlib.import_module("archive.migrations.0007_search_hashtag_lexemes")
+        with connection.schema_editor() as editor:
+            migration.add_lexemes(None, editor)
+        self.assertEqual(self.found("common #rare"), expected)
+        odd_rare = {n for n in RARE | ACCENTED if n % 2} - {23}
+        self.assertEqual(self.found("common #odd #rare"), sorted(post_ids(odd_rare)))
+
+    def test_lexeme_query_is_quoted(self):
+        for lexeme in [
+            "#crédit_social",
+            "#o'brien",
+            "#back\\slash",
+            "a & b | !c",
+            "x:*",
+            "'",
+            "(z)",
+        ]:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT array_to_tsvector(%s::text[]) @@ %s::tsquery, "
+                    "array_to_tsvector(%s::text[]) @@ %s::tsquery",
+                    [[lexeme], lexeme_query(lexeme), [lexeme + "x"], lexeme_query(lexeme)],
+                )
+                self.assertEqual(cursor.fetchone(), (True, False), lexeme)

@@ -152,6 +152,30 @@ class HostileDumpTests(BaseTestCase):
         )
         self.assertEqual([t.name for t in article.hashtags.all()], ["mac"])
 
+    def test_a_utf8_dump_with_a_few_bad_bytes_stays_utf8(self):
+        """One stray byte in a large UTF-8 dump: every post is read as UTF-8, the byte becomes
+        "�", and the warning names its line (it used to turn the whole file into mojibake)."""
+        path = write_bulleted(self.tmp / "big.txt", 1500, seed=4)
+        lines = path.read_bytes().split(b"\n")
+        middle = next(
+            n
+            for n in range(len(lines) // 2, len(lines))
+            if lines[n].startswith(b"    ") and len(lines[n]) > 20
+        )
+        lines[middle] = lines[middle][:10] + b"\xff" + lines[middle][10:]
+        lines[middle + 40] = lines[middle + 40] + b"\xe9"
+        path.write_bytes(b"\n".join(lines))
+        out, err = run_import(path)
+        self.assertIn("1500 new", out)
+        self.assertIn(f"replaced by � on lines {middle + 1}, {middle + 41}", err)
+        self.assertNotIn("read as cp1252", err)
+        replaced = [
+            p["text"] for a in Article.objects.all() for p in a.paragraphs if "\ufffd" in p["text"]
+        ]
+        self.assertEqual(len(replaced), 2)
+        self.assertTrue(Article.objects.filter(title__contains="crédit").exists())
+        self.assertFalse(Article.objects.filter(title__contains="Ã").exists())
+
     def test_cut_in_the_middle_of_a_utf8_character(self):
         article, err = self.import_one(HOSTILE_DUMPS / "truncated_utf8.txt")
         self.assertEqual(article.paragraphs[-1]["text"], "Il finit par un caractère coupé : �")

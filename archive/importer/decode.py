@@ -1,9 +1,18 @@
-"""Opening a dump as text: encodings, BOM, line endings, binary and empty files."""
+"""Opening a dump as text: encodings, BOM, line endings, binary and empty files.
+
+A file is read once. It is decoded as UTF-8 while it is parsed; bytes that are not UTF-8 are
+replaced by "�" and remembered with their line. At the end of the file:
+- no bad bytes: UTF-8;
+- a few bad bytes in a UTF-8 file (fewer than the extra bytes of its valid non-ASCII characters):
+  still UTF-8, with a warning naming each line where a byte was replaced;
+- more bad bytes than that: the file as a whole is not UTF-8. The import
+  of the file is undone (LegacyEncoding) and it is read again as cp1252, or latin-1 when it holds
+  bytes cp1252 leaves undefined, with a warning.
+"""
 
 from __future__ import annotations
 
-import codecs
-import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +20,25 @@ from pathlib import Path
 from archive.importer.errors import DumpError
 
 SNIFF_BYTES = 8192
-CHUNK = 1 << 20
+PIECE_BYTES = 1 << 16  # a piece of a line at most: long lines are decoded in parts
+WARNED_LINES = 20  # lines named in a warning at most, then how many more
+UTF8 = "utf-8"
+_BAD = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+class LegacyEncoding(Exception):
+    """The file, read to its end as UTF-8, is not UTF-8: read it again in `encoding`."""
+
+    def __init__(self, source: TextSource, encoding: str, line: int):
+        super().__init__(f"{source.path} is not UTF-8")
+        self.retry = TextSource(
+            path=source.path,
+            encoding=encoding,
+            size=source.size,
+            warnings=[f"{source.path}: not UTF-8 (near line {line}); read as {encoding}"],
+        )
 
 
 @dataclass
@@ -20,32 +47,138 @@ class TextSource:
     encoding: str
     size: int
     warnings: list[str] = field(default_factory=list)
-    _binary: io.BufferedReader | None = None
+    done: int = 0  # bytes read so far
 
-    def open_text(self, newline: str | None = None) -> io.TextIOWrapper:
-        """The file as text in its encoding; bytes_read() follows it."""
-        self._binary = open(self.path, "rb")  # noqa: SIM115 - the caller closes the wrapper
-        errors = "replace" if self.encoding == "utf-8-truncated" else "strict"
-        encoding = "utf-8-sig" if self.encoding.startswith("utf-8") else self.encoding
-        return io.TextIOWrapper(self._binary, encoding=encoding, errors=errors, newline=newline)
+    def pieces(self) -> Iterator[tuple[int, str]]:
+        """(line number, text) in file order; a piece ends a line or is the part of a long line.
+
+        Line numbers count LF, CRLF and lone CR endings alike, as lines() does.
+        """
+        if self.encoding != UTF8:
+            yield from self._legacy_pieces()
+            return
+        bad_lines: list[int] = []
+        bad_count = multibyte = 0
+        undefined_in_cp1252 = False
+        line, tail, pending_cr = 1, b"", False
+        with open(self.path, "rb") as handle:
+            while True:
+                raw = handle.readline(PIECE_BYTES)
+                if not raw:
+                    break
+                self.done += len(raw)
+                data = tail + raw
+                if raw.endswith(b"\n"):
+                    tail = b""
+                else:  # a long line's part, or the end of the file: a character may be cut
+                    data, tail = _split_incomplete(data)
+                if not data:
+                    continue
+                try:
+                    text = data.decode(UTF8)
+                except UnicodeDecodeError:
+                    text = data.decode(UTF8, "surrogateescape")
+                    found = _BAD.findall(text)
+                    bad_count += len(found)
+                    undefined_in_cp1252 |= any(ord(c) - 0xDC00 in _CP1252_UNDEFINED for c in found)
+                    if not bad_lines or bad_lines[-1] != line:
+                        bad_lines.append(line)
+                    text = _BAD.sub("\ufffd", text)  # one character for each bad byte
+                multibyte += len(data) - len(text)  # the extra bytes of valid non-ASCII characters
+                if line == 1 and self.done == len(raw):
+                    text = text.removeprefix("\ufeff")
+                yield line, text
+                ends = len(_NEWLINE.findall(text))
+                if pending_cr and text.startswith("\n"):
+                    ends -= 1  # the CR of the last piece and this LF end one line
+                pending_cr = text.endswith("\r")
+                line += ends
+        if tail:  # the file ends inside a UTF-8 character
+            bad_count += len(tail)
+            undefined_in_cp1252 |= any(byte in _CP1252_UNDEFINED for byte in tail)
+            bad_lines = bad_lines or [line]
+            self.warnings.append(
+                f"{self.path}: the file ends in the middle of a UTF-8 character; "
+                "the broken character was replaced by �"
+            )
+            yield line, "\ufffd"
+        if bad_count > multibyte:
+            raise LegacyEncoding(self, "latin-1" if undefined_in_cp1252 else "cp1252", bad_lines[0])
+        if bad_lines:
+            named = ", ".join(str(n) for n in bad_lines[:WARNED_LINES])
+            more = len(bad_lines) - WARNED_LINES
+            self.warnings.append(
+                f"{self.path}: bytes that are not UTF-8 were replaced by � on line"
+                f"{'s' if len(bad_lines) > 1 else ''} {named}"
+                + (f" and {more} more" if more > 0 else "")
+            )
+
+    def _legacy_pieces(self) -> Iterator[tuple[int, str]]:
+        line, pending_cr = 1, False
+        with open(self.path, encoding=self.encoding, newline="") as handle:
+            while text := _read_legacy(self, handle, line):
+                self.done += len(text)
+                yield line, text
+                ends = len(_NEWLINE.findall(text))
+                if pending_cr and text.startswith("\n"):
+                    ends -= 1
+                pending_cr = text.endswith("\r")
+                line += ends
 
     def lines(self) -> Iterator[tuple[int, str]]:
         """(line number, line without its ending); CRLF, CR and LF all end a line."""
-        text = self.open_text()
-        try:
-            for number, line in enumerate(text, start=1):
-                if "\x00" in line:
-                    raise DumpError(self.path, number, "contains a NUL byte: is this a text file?")
-                # A byte-order mark inside the file: dumps joined with `cat`.
-                yield number, line.rstrip("\n").lstrip("\ufeff")
-        finally:
-            text.close()
+        number, partial = 1, []
+        for _, text in self.pieces():
+            if "\n" not in text and "\r" not in text:
+                partial.append(text)  # a long line, in parts: joined once it ends
+                continue
+            buffer = "".join(partial) + text
+            # A CR at the end may be the first half of a CRLF: keep it for the next piece.
+            hold = buffer.endswith("\r")
+            parts = _NEWLINE.split(buffer[:-1] if hold else buffer)
+            last = parts.pop()
+            partial = [last + "\r"] if hold else ([last] if last else [])
+            for part in parts:
+                yield number, self._line(number, part)
+                number += 1
+        rest = "".join(partial)
+        if rest:
+            yield number, self._line(number, rest.removesuffix("\r"))
+
+    def _line(self, number: int, line: str) -> str:
+        if "\x00" in line:
+            raise DumpError(self.path, number, "contains a NUL byte: is this a text file?")
+        # A byte-order mark inside the file: dumps joined with `cat`.
+        return line.lstrip("\ufeff")
 
     def bytes_read(self) -> int:
-        try:
-            return self._binary.tell() if self._binary else 0
-        except (ValueError, OSError):
-            return self.size
+        return min(self.done, self.size)
+
+
+def _read_legacy(source: TextSource, handle, line: int) -> str:
+    try:
+        return handle.readline(PIECE_BYTES)
+    except UnicodeDecodeError:  # cp1252 leaves five bytes undefined; latin-1 none
+        raise LegacyEncoding(source, "latin-1", line) from None
+
+
+def _split_incomplete(data: bytes) -> tuple[bytes, bytes]:
+    """Split off a UTF-8 character cut at the end of `data` (it goes on in the next piece)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 == 0x80:  # a continuation byte: look further back for the lead byte
+            continue
+        needed = (
+            2
+            if byte & 0xE0 == 0xC0
+            else 3
+            if byte & 0xF0 == 0xE0
+            else 4
+            if byte & 0xF8 == 0xF0
+            else 1
+        )
+        return (data[:-back], data[-back:]) if needed > back else (data, b"")
+    return data, b""
 
 
 def open_dump(path: Path) -> TextSource:
@@ -62,8 +195,7 @@ def open_dump(path: Path) -> TextSource:
         raise DumpError(path, 1, "UTF-16 text: save the dump as UTF-8 and import it again")
     if _looks_binary(head):
         raise DumpError(path, _first_control_line(head), "this is a binary file, not a text dump")
-    encoding, warnings = _detect_encoding(path)
-    return TextSource(path=path, encoding=encoding, size=size, warnings=warnings)
+    return TextSource(path=path, encoding=UTF8, size=size)
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -79,35 +211,3 @@ def _first_control_line(head: bytes) -> int:
         if byte < 9 or 13 < byte < 32:
             return head.count(b"\n", 0, offset) + 1
     return 1
-
-
-def _detect_encoding(path: Path) -> tuple[str, list[str]]:
-    """UTF-8 (with or without BOM) when the whole file decodes; else cp1252, else latin-1."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as error:
-                line += chunk.count(b"\n", 0, max(0, error.start))
-                break
-            line += chunk.count(b"\n")
-        else:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                return "utf-8-truncated", [
-                    f"{path}: the file ends in the middle of a UTF-8 character; "
-                    "the broken character was replaced by �"
-                ]
-            return "utf-8", []
-    for fallback in ("cp1252", "latin-1"):
-        try:
-            with open(path, encoding=fallback, newline="") as handle:
-                while handle.read(CHUNK):
-                    pass
-        except UnicodeDecodeError:
-            continue
-        return fallback, [f"{path}: not UTF-8 (near line {line}); read as {fallback}"]
-    raise DumpError(path, line, "cannot decode this file as UTF-8, cp1252 or latin-1")

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import ijson
 from django.utils import timezone
 
-from archive.importer.decode import TextSource
+from archive.importer.decode import UTF8, TextSource
 from archive.importer.errors import DumpError
 from archive.importer.posts import (
     ParsedCommentary,
@@ -32,7 +32,7 @@ from archive.text import HASHTAG_MAX, hashtag_fits, hashtag_key
 JSON_FORMAT = "quote-archive"
 JSON_VERSION = 1
 JSON = "json"
-READ = 1 << 16  # characters sent to the parser at a time (a piece never spans two lines)
+READ = 1 << 16  # bytes read to tell a JSON export from a text dump
 MAX_DEPTH = 32  # an export nests 4 deep; deeper is not an export (and could exhaust memory)
 MAX_ARTICLE_CHARS = 64 << 20  # one article larger than this is refused, not read on forever
 
@@ -41,17 +41,10 @@ _WS = " \t\r\n"
 _OPEN = {"start_map": "end_map", "start_array": "end_array"}
 
 
-def _text_encoding(source: TextSource) -> tuple[str, str]:
-    if source.encoding.startswith("utf-8"):
-        return "utf-8-sig", "replace" if source.encoding == "utf-8-truncated" else "strict"
-    return source.encoding, "strict"
-
-
 def is_json(source: TextSource) -> bool:
     """A JSON export: the first non-blank characters open an object with a key, or a list."""
-    encoding, errors = _text_encoding(source)
-    with open(source.path, encoding=encoding, errors=errors) as handle:
-        head = handle.read(READ).lstrip(_WS + "\ufeff")
+    with open(source.path, "rb") as handle:
+        head = handle.read(READ).decode(UTF8, "replace").lstrip(_WS + "\ufeff")
     return bool(_START_RE.match(head))
 
 
@@ -59,39 +52,37 @@ def read_posts(source: TextSource) -> Iterator[ParsedPost]:
     """The posts of a JSON export, in file order; DumpError (with its line) for anything wrong."""
     article_keys: set[str] = set()
     note_keys: set[str] = set()
-    with source.open_text(newline="") as handle:
-        events = _Events(source.path, handle)
-        for n, (line, data) in enumerate(events.articles(), start=1):
-            try:
-                post = read_article(data, line)
-            except InvalidArticle as error:
-                raise DumpError(source.path, line, f"article {n}: {error}") from None
-            if post.key in article_keys:
+    events = _Events(source)
+    for n, (line, data) in enumerate(events.articles(), start=1):
+        try:
+            post = read_article(data, line)
+        except InvalidArticle as error:
+            raise DumpError(source.path, line, f"article {n}: {error}") from None
+        if post.key in article_keys:
+            raise DumpError(
+                source.path,
+                line,
+                f"article {n}: the same article (key {post.key}) is in the file twice",
+            )
+        article_keys.add(post.key)
+        for note in post.replies:
+            if note.key and note.key in note_keys:
                 raise DumpError(
                     source.path,
                     line,
-                    f"article {n}: the same article (key {post.key}) is in the file twice",
+                    f"article {n}: commentary key {note.key} is in the file twice",
                 )
-            article_keys.add(post.key)
-            for note in post.replies:
-                if note.key and note.key in note_keys:
-                    raise DumpError(
-                        source.path,
-                        line,
-                        f"article {n}: commentary key {note.key} is in the file twice",
-                    )
-                note_keys.add(note.key)
-            yield post
+            note_keys.add(note.key)
+        yield post
 
 
 class _Events:
     """ijson's events with the line each came from; values built one article at a time."""
 
-    def __init__(self, path, handle):
-        self.path = path
-        self.handle = handle
+    def __init__(self, source: TextSource):
+        self.path = source.path
+        self.source = source
         self.line = 1
-        self.pending: list = []
         self.stream = self._events()
 
     def error(self, message: str, line: int | None = None) -> DumpError:
@@ -100,26 +91,20 @@ class _Events:
     def _events(self) -> Iterator[tuple[int, str, object]]:
         found = ijson.sendable_list()
         parser = ijson.basic_parse_coro(found, use_float=True)
-        line = 1
         try:
-            while piece := self.handle.readline(READ):
+            for line, piece in self.source.pieces():  # a piece never spans two lines
                 self.line = line
-                if line == 1:
-                    piece = piece.lstrip("\ufeff")
-                parser.send(piece.encode("utf-8", "surrogatepass"))
+                parser.send(piece.encode())
                 for event, value in found:
                     yield line, event, value
                 del found[:]
                 if piece.endswith(("\n", "\r")):
-                    line += 1
-            self.line = line
+                    self.line = line + 1
             parser.close()
         except ijson.JSONError as error:
             raise self.error(_describe(error)) from None
-        except UnicodeDecodeError as error:
-            raise self.error(f"cannot decode: {error.reason}") from None
         for event, value in found:
-            yield line, event, value
+            yield self.line, event, value
 
     def next(self) -> tuple[int, str, object]:
         found = next(self.stream, None)

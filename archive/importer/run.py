@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from archive.changes import record_change
 from archive.hashtags import refresh_hashtags
 from archive.importer import jsonformat
-from archive.importer.decode import TextSource, open_dump
+from archive.importer.decode import LegacyEncoding, TextSource, open_dump
 from archive.importer.errors import DumpError
 from archive.importer.lock import lock_imports
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
@@ -122,12 +122,24 @@ def import_file(
     progress: Progress | None = None,
     worker: PreparationWorker | None = None,
 ) -> FileResult:
+    """Import one file in one transaction: all of it, or nothing (DumpError)."""
     source = open_dump(path)
-    result = FileResult(path=str(path), warnings=list(source.warnings))
+    options = {"title": title, "url": url, "tags": tags, "progress": progress, "worker": worker}
+    for _ in range(2):  # UTF-8, then cp1252 or latin-1, then latin-1, which reads any byte
+        try:
+            return _import_source(source, **options)
+        except LegacyEncoding as legacy:  # nothing of the file was kept: read it again
+            source = legacy.retry
+    return _import_source(source, **options)
+
+
+def _import_source(source: TextSource, *, title, url, tags, progress, worker) -> FileResult:
+    path = source.path
+    result = FileResult(path=str(path), warnings=source.warnings)
     extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
     with transaction.atomic():
         lock_imports()
-        writer = BatchWriter(source.path, result, worker)
+        writer = BatchWriter(path, result, worker)
         try:
             for post in read_posts(source, result, title=title, url=url):
                 if extra_tags:

@@ -24,7 +24,7 @@ from typing import TextIO
 from django.utils import timezone
 
 from annotations.models import Commentary, TaggedCommentary
-from archive.importer.fields import EXPORTED_ARTICLE_FIELDS
+from archive.importer.fields import COMMENTARY_FIELDS, EXPORTED_ARTICLE_FIELDS
 from archive.models import Article, Hashtag, TaggedArticle
 from archive.text import find_hashtags, hashtag_fits, hashtag_key
 
@@ -84,21 +84,8 @@ def _chunks(tag_id: int | None) -> Iterator[list[dict]]:
             Commentary.objects.filter(article_id__in=ids)
             .order_by("article_id", "origin", "position", "created", "pk")
             .values(
-                "pk",
-                "article_id",
-                "external_key",
-                "origin",
-                "text",
-                "author__username",
-                "author_name",
-                "quote_exact",
-                "quote_prefix",
-                "quote_suffix",
-                "quote_start",
-                "position",
-                "source_line",
-                "created",
-                "updated",
+                "pk", "article_id", "external_key", "author__username", *COMMENTARY_FIELDS
+            )
             )
         )
         note_tags: dict[int, list[str]] = defaultdict(list)

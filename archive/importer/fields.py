@@ -1,4 +1,4 @@
-"""Which article fields the import paths write (shared by store, jsonformat and the exporter)."""
+"""Which fields the importer writes and the exporter reads back (writer.py, exporter.py)."""
 
 # Written by a dump import (created is set once, on creation).
 IMPORTED_ARTICLE_FIELDS = [
@@ -15,3 +15,17 @@ IMPORTED_ARTICLE_FIELDS = [
 ]
 # Carried by a JSON export and restored from it: the same, and the creation date.
 EXPORTED_ARTICLE_FIELDS = [*IMPORTED_ARTICLE_FIELDS, "created"]
+# A commentary's own fields, carried by a JSON export (besides its article, author and key).
+COMMENTARY_FIELDS = [
+    "text",
+    "author_name",
+    "origin",
+    "quote_exact",
+    "quote_prefix",
+    "quote_suffix",
+    "quote_start",
+    "position",
+    "source_line",
+    "created",
+    "updated",
+]

@@ -26,7 +26,11 @@ from django.utils import timezone
 from annotations.models import Commentary, TaggedCommentary
 from archive.hashtags import get_or_create_hashtags
 from archive.importer.errors import DumpError
-from archive.importer.fields import EXPORTED_ARTICLE_FIELDS, IMPORTED_ARTICLE_FIELDS
+from archive.importer.fields import (
+    COMMENTARY_FIELDS,
+    EXPORTED_ARTICLE_FIELDS,
+    IMPORTED_ARTICLE_FIELDS,
+)
 from archive.importer.posts import ParsedCommentary, ParsedPost, stable_key
 from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepared
 from archive.importer.results import FileResult
@@ -40,21 +44,7 @@ from archive.text import HASHTAG_MAX, hashtag_key
 
 BATCH_SIZE = 500
 ARTICLE_COLUMNS = ["id", "external_key", *EXPORTED_ARTICLE_FIELDS]
-COMMENTARY_FIELDS = [
-    "article_id",
-    "text",
-    "author_id",
-    "author_name",
-    "origin",
-    "quote_exact",
-    "quote_prefix",
-    "quote_suffix",
-    "quote_start",
-    "position",
-    "source_line",
-    "created",
-    "updated",
-]
+COMMENTARY_COLUMNS = ["article_id", "author_id", *COMMENTARY_FIELDS]
 # What a later text dump may change in an imported reply (the rest is the curators' or fixed).
 REPLY_FIELDS = ["text", "updated", "source_line"]
 
@@ -336,7 +326,7 @@ class BatchWriter:
         text_replies = [e.row for e in changed if e.commentary.restored is None]
         restored = [e.row for e in changed if e.commentary.restored is not None]
         Commentary.objects.bulk_update(text_replies, REPLY_FIELDS)
-        Commentary.objects.bulk_update(restored, COMMENTARY_FIELDS)
+        Commentary.objects.bulk_update(restored, COMMENTARY_COLUMNS)
         TaggedCommentary.objects.filter(content_object__in=[e.row.pk for e in changed]).delete()
         insert_rows(
             TaggedCommentary._meta.db_table,
@@ -414,9 +404,9 @@ class BatchWriter:
                 adapt(values["created"]),
                 adapt(values["updated"]),
             )
-            rows.append((pk, entry.key, *(values[name] for name in COMMENTARY_FIELDS)))
+            rows.append((pk, entry.key, *(values[name] for name in COMMENTARY_COLUMNS)))
             entry.row = Commentary(pk=pk)
-        insert_rows(table, ["id", "external_key", *COMMENTARY_FIELDS], rows)
+        insert_rows(table, ["id", "external_key", *COMMENTARY_COLUMNS], rows)
 
     def _user_id(self, username: str | None) -> int | None:
         if not username:

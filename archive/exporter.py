@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from annotations.models import Commentary, TaggedCommentary
 from archive.importer.fields import COMMENTARY_FIELDS, EXPORTED_ARTICLE_FIELDS
-from archive.models import Article, Hashtag, TaggedArticle
+from archive.models import Article, Hashtag, HashtagRemoval, TaggedArticle
 from archive.text import find_hashtags, hashtag_fits, hashtag_key
 
 JSON_FORMAT = "quote-archive"
@@ -73,20 +73,27 @@ def _chunks(tag_id: int | None) -> Iterator[list[dict]]:
         last = rows[-1]["pk"]
         ids = [row["pk"] for row in rows]
         tags: dict[int, list[str]] = defaultdict(list)
-        for article_id, spelling, name in (
+        curators: dict[int, list[str]] = defaultdict(list)
+        for article_id, spelling, name, origin in (
             TaggedArticle.objects.filter(content_object_id__in=ids)
             .order_by("pk")
-            .values_list("content_object_id", "spelling", "tag__name")
+            .values_list("content_object_id", "spelling", "tag__name", "origin")
         ):
             tags[article_id].append(spelling or name)
+            if origin == TaggedArticle.Origin.CURATOR:
+                curators[article_id].append(spelling or name)
+        removed: dict[int, list[str]] = defaultdict(list)
+        for article_id, name in (
+            HashtagRemoval.objects.filter(article_id__in=ids)
+            .order_by("pk")
+            .values_list("article_id", "tag__name")
+        ):
+            removed[article_id].append(name)
         notes: dict[int, list[dict]] = defaultdict(list)
         note_rows = list(
             Commentary.objects.filter(article_id__in=ids)
             .order_by("article_id", "origin", "position", "created", "pk")
-            .values(
-                "pk", "article_id", "external_key", "author__username", *COMMENTARY_FIELDS
-            )
-            )
+            .values("pk", "article_id", "external_key", "author__username", *COMMENTARY_FIELDS)
         )
         note_tags: dict[int, list[str]] = defaultdict(list)
         for note_id, spelling, name in (
@@ -100,6 +107,8 @@ def _chunks(tag_id: int | None) -> Iterator[list[dict]]:
             notes[note["article_id"]].append(note)
         for row in rows:
             row["hashtags"] = tags[row["pk"]]
+            row["curator_hashtags"] = curators[row["pk"]]
+            row["removed_hashtags"] = removed[row["pk"]]
             # Imported replies first, in their order, then curator notes, oldest first.
             row["commentary"] = sorted(notes[row["pk"]], key=lambda n: n["origin"] != "reply")
         yield rows
@@ -190,7 +199,7 @@ def _date(value) -> str | None:
 
 
 def json_article(row: dict) -> dict:
-    return {
+    article = {
         "key": row["external_key"],
         "title": row["title"],
         "url": row["url"],
@@ -228,3 +237,8 @@ def json_article(row: dict) -> dict:
             for note in row["commentary"]
         ],
     }
+    # What curators did to the dump's hashtags (archive/hashtags.py), when they did anything.
+    for name in ("curator_hashtags", "removed_hashtags"):
+        if row.get(name):
+            article[name] = row[name]
+    return article

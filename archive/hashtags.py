@@ -4,6 +4,12 @@ The one place that changes which hashtags an article or a commentary has, and th
 writes `Hashtag.usage_count` (the number of articles a hashtag is on) and `Hashtag.name` (the most
 common spelling among its uses). The importer, the curator screens, the admin and the notes all
 come here.
+
+A curator's work outlives re-imports. An article's hashtags are the dump's (TaggedArticle with
+origin "dump", replaced by each import of the post) and the curators' (origin "curator", never
+touched by an import); a dump hashtag a curator took off is remembered (HashtagRemoval) and not
+put back. A renamed or merged hashtag leaves its old spelling as an alias (HashtagAlias): any
+later dump, note or export that writes it lands on the hashtag it became.
 """
 
 from __future__ import annotations
@@ -15,18 +21,27 @@ from django.db.models import Count
 
 from annotations.models import Commentary, TaggedCommentary
 from archive.changes import record_change
-from archive.models import Article, Hashtag, TaggedArticle
+from archive.models import Article, Hashtag, HashtagAlias, HashtagRemoval, TaggedArticle
 from archive.text import fold, hashtag_key
 
 CHUNK = 500
 
 
 def get_or_create_hashtags(spellings: Iterable[str]) -> dict[str, Hashtag]:
-    """Hashtags by key, creating the missing ones in bulk (slugs kept unique)."""
+    """Hashtags by the key of each spelling, creating the missing ones in bulk (slugs kept
+    unique). An old spelling of a renamed or merged hashtag gives the hashtag it became."""
     wanted: dict[str, str] = {}
     for spelling in spellings:
         wanted.setdefault(hashtag_key(spelling), spelling)
     found = {t.key: t for t in Hashtag.objects.filter(key__in=list(wanted))}
+    aliased = dict(
+        HashtagAlias.objects.filter(key__in=[k for k in wanted if k not in found]).values_list(
+            "key", "tag_id"
+        )
+    )
+    if aliased:
+        targets = Hashtag.objects.in_bulk(set(aliased.values()))
+        found.update({key: targets[tag_id] for key, tag_id in aliased.items()})
     missing = [k for k in wanted if k not in found]
     if missing:
         new = [Hashtag(name=wanted[k], key=k) for k in missing]
@@ -50,6 +65,12 @@ def get_or_create_hashtags(spellings: Iterable[str]) -> dict[str, Hashtag]:
                 tag.save()
                 found[key] = tag
     return found
+
+
+def use_spelling(spelling: str, tag: Hashtag) -> str:
+    """How a use of `tag` written `spelling` is recorded: an alias takes the hashtag's own name,
+    so an old spelling never pulls a renamed hashtag's name back."""
+    return spelling if hashtag_key(spelling) == tag.key else tag.name
 
 
 def unique_slug(key: str, exclude_pk: int | None = None, taken: set[str] | None = None) -> str:
@@ -141,19 +162,38 @@ def _add_usage(usage_deltas: dict[int, int]) -> None:
 
 @transaction.atomic
 def set_article_hashtags(article: Article, names: Iterable[str]) -> None:
-    """Replace an article's hashtags (a curator's edit)."""
+    """Replace an article's hashtags (a curator's edit). What the curator adds is theirs; a dump
+    hashtag they take off stays off when the dump is imported again."""
     wanted = {hashtag_key(n): n for n in names if n.strip()}
     tags = get_or_create_hashtags(wanted.values())
-    kept = [tags[k].pk for k in wanted]
+    kept = {tags[k].pk for k in wanted}
     uses = TaggedArticle.objects.filter(content_object=article)
-    removed = set(uses.exclude(tag_id__in=kept).values_list("tag_id", flat=True))
-    uses.filter(tag_id__in=removed).delete()
-    have = set(uses.values_list("tag_id", flat=True))
-    TaggedArticle.objects.bulk_create(
-        TaggedArticle(content_object=article, tag=tags[k], spelling=wanted[k])
-        for k in wanted
-        if tags[k].pk not in have
+    removed = dict(uses.exclude(tag_id__in=kept).values_list("tag_id", "origin"))
+    HashtagRemoval.objects.bulk_create(
+        [
+            HashtagRemoval(article=article, tag_id=tag_id)
+            for tag_id, origin in removed.items()
+            if origin == TaggedArticle.Origin.DUMP
+        ],
+        ignore_conflicts=True,
     )
+    uses.filter(tag_id__in=removed).delete()
+    HashtagRemoval.objects.filter(article=article, tag_id__in=kept).delete()
+    have = set(uses.values_list("tag_id", flat=True))
+    added = {}
+    for key, spelling in wanted.items():
+        tag = tags[key]
+        if tag.pk not in have:
+            added.setdefault(
+                tag.pk,
+                TaggedArticle(
+                    content_object=article,
+                    tag=tag,
+                    spelling=use_spelling(spelling, tag),
+                    origin=TaggedArticle.Origin.CURATOR,
+                ),
+            )
+    TaggedArticle.objects.bulk_create(added.values())
     refresh_hashtags([*kept, *removed])
     record_change([article.pk])
 
@@ -168,7 +208,12 @@ def set_commentary_hashtags(note: Commentary, spellings: Iterable[str]) -> None:
     uses.delete()
     tags = get_or_create_hashtags(wanted.values()) if wanted else {}
     TaggedCommentary.objects.bulk_create(
-        TaggedCommentary(content_object=note, tag=tags[k], spelling=s) for k, s in wanted.items()
+        {
+            tags[k].pk: TaggedCommentary(
+                content_object=note, tag=tags[k], spelling=use_spelling(s, tags[k])
+            )
+            for k, s in wanted.items()
+        }.values()
     )
     refresh_hashtags(before | {t.pk for t in tags.values()})
 
@@ -180,11 +225,15 @@ def rename(tag: Hashtag, new_name: str) -> Hashtag:
     Every use takes the new spelling, so the name stays what the curator chose. Returns the
     hashtag that now carries the name.
     """
-    existing = Hashtag.objects.filter(key=hashtag_key(new_name)).exclude(pk=tag.pk).first()
+    old_key, new_key = tag.key, hashtag_key(new_name)
+    existing = Hashtag.objects.filter(key=new_key).exclude(pk=tag.pk).first()
     if existing:
         _move_uses(tag, existing)
         target = existing
     else:
+        if new_key != old_key:
+            HashtagAlias.objects.filter(key=new_key).delete()  # the name is a hashtag's again
+            HashtagAlias.objects.update_or_create(key=old_key, defaults={"tag": tag})
         tag.name = new_name
         tag.slug = unique_slug(hashtag_key(new_name), exclude_pk=tag.pk)
         tag.save()
@@ -209,10 +258,17 @@ def merge(source: Hashtag, target: Hashtag) -> None:
 
 
 def _move_uses(source: Hashtag, target: Hashtag) -> None:
+    """Everything of `source` onto `target`; its name becomes an alias of `target`."""
     for model in (TaggedArticle, TaggedCommentary):
         on_target = model.objects.filter(tag=target).values("content_object_id")
         model.objects.filter(tag=source, content_object_id__in=on_target).delete()
         model.objects.filter(tag=source).update(tag=target)
+    on_target = HashtagRemoval.objects.filter(tag=target).values("article_id")
+    HashtagRemoval.objects.filter(tag=source, article_id__in=on_target).delete()
+    HashtagRemoval.objects.filter(tag=source).update(tag=target)
+    HashtagAlias.objects.filter(tag=source).update(tag=target)
+    HashtagAlias.objects.filter(key=target.key).delete()
+    HashtagAlias.objects.update_or_create(key=source.key, defaults={"tag": target})
     source.delete()
 
 

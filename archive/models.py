@@ -53,11 +53,47 @@ class TaggedArticle(TaggedItemBase):
     )
     spelling = models.CharField(max_length=100, blank=True, help_text="As written in the post.")
 
+    class Origin(models.TextChoices):
+        DUMP = "dump", "from the dump"
+        CURATOR = "curator", "added by a curator"
+
+    # A re-import replaces the dump's hashtags and keeps the curators' (archive/hashtags.py).
+    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.CURATOR)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")
         ]
         indexes = [models.Index(fields=["tag", "content_object"])]
+
+
+class HashtagRemoval(models.Model):
+    """A curator took this hashtag off this article: a re-import does not put it back."""
+
+    article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="removals")
+    tag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="removals")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "tag"], name="unique_hashtag_removal")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.tag_id} off article {self.article_id}"
+
+
+class HashtagAlias(models.Model):
+    """A spelling that now means another hashtag, after a curator renamed or merged it: a later
+    dump (or note, or text export) that writes the old spelling lands on the hashtag it became."""
+
+    key = models.CharField(max_length=100, unique=True, help_text="Case-folded old name.")
+    tag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        verbose_name_plural = "hashtag aliases"
+
+    def __str__(self) -> str:
+        return f"#{self.key} → #{self.tag_id}"
 
 
 class Article(models.Model):

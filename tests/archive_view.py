@@ -73,9 +73,10 @@ def full_view() -> dict:
                 "created": article.created,
                 "updated": article.updated,
                 "hashtags": sorted(
-                    (t.tag.key, t.spelling)
+                    (t.tag.key, t.spelling, t.origin)
                     for t in article.hashtags.through.objects.filter(content_object=article)
                 ),
+                "removed_hashtags": sorted(article.removals.values_list("tag__key", flat=True)),
                 "commentary": notes,
             }
         )

@@ -27,7 +27,7 @@ from archive.importer.decode import LegacyEncoding, open_dump
 from archive.importer.errors import DumpError
 from archive.importer.results import FileResult
 from archive.importer.run import read_posts
-from archive.models import Article
+from archive.models import Article, TaggedArticle
 from archive.text import find_hashtags, hashtag_key
 from tests.archive_view import full_view, text_view, wipe
 from tests.base import make_users, run_import
@@ -295,7 +295,18 @@ class RoundTripTests(HypothesisTestCase):
             created=created,
             updated=data.draw(dates),
         )
-        set_article_hashtags(article, data.draw(st.lists(TAG, max_size=4)))
+        # The dump's hashtags, then a curator's edit: some kept, some taken off, some added.
+        from_dump = data.draw(st.lists(TAG, max_size=4, unique_by=hashtag_key))
+        found = get_or_create_hashtags(from_dump)
+        TaggedArticle.objects.bulk_create(
+            TaggedArticle(
+                content_object=article, tag=found[hashtag_key(t)], spelling=t, origin="dump"
+            )
+            for t in from_dump
+        )
+        if data.draw(st.booleans()):
+            kept = [t for t in from_dump if data.draw(st.booleans())]
+            set_article_hashtags(article, kept + data.draw(st.lists(TAG, max_size=2)))
         text = "\n\n".join(paragraphs)
         for position in range(data.draw(st.integers(0, 3))):
             reply = data.draw(st.booleans())

@@ -258,9 +258,9 @@ def _date(data: dict, name: str) -> datetime | None:
     return parsed
 
 
-def _hashtags(data: dict) -> list[str]:
+def _hashtags(data: dict, field: str = "hashtags") -> list[str]:
     by_key: dict[str, str] = {}
-    for name in _list_of_strings(data, "hashtags"):
+    for name in _list_of_strings(data, field):
         name = name.lstrip("#")
         if not name.strip():
             continue
@@ -327,6 +327,8 @@ def read_article(data, line: int) -> ParsedPost:
             source_line=_count(data, "source_line"),
             created=_date(data, "created"),
             updated=_date(data, "updated"),
+            curator_hashtags=_hashtags(data, "curator_hashtags"),
+            removed_hashtags=_hashtags(data, "removed_hashtags"),
         ),
     )
     raw_notes = data.get("commentary") or []

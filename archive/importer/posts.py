@@ -91,6 +91,8 @@ class RestoredArticle:
     source_line: int | None
     created: datetime | None
     updated: datetime | None
+    curator_hashtags: list[str] = field(default_factory=list)  # of its hashtags, the curators'
+    removed_hashtags: list[str] = field(default_factory=list)  # the dump's, taken off by one
 
 
 @dataclass

@@ -16,6 +16,7 @@ class FileResult:
     updated: int = 0
     unchanged: int = 0
     replies: int = 0
+    curated: int = 0  # updated articles whose curators' hashtag changes were kept
     tags: set[int] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
 
@@ -39,7 +40,13 @@ class ImportSummary:
             f"{len(self.files)} file(s) imported, {len(self.errors)} refused: "
             f"{articles} articles ({self.total('new')} new, {self.total('updated')} updated, "
             f"{self.total('unchanged')} unchanged), {self.total('replies')} replies, "
-            f"{self.tag_count} hashtags, in {self.seconds:.1f} s"
+            f"{self.tag_count} hashtags, "
+            + (
+                f"curator hashtags kept on {self.total('curated')}, "
+                if self.total("curated")
+                else ""
+            )
+            + f"in {self.seconds:.1f} s"
         )
 
 

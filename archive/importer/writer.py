@@ -24,7 +24,7 @@ from django.db import connection
 from django.utils import timezone
 
 from annotations.models import Commentary, TaggedCommentary
-from archive.hashtags import get_or_create_hashtags
+from archive.hashtags import get_or_create_hashtags, use_spelling
 from archive.importer.errors import DumpError
 from archive.importer.fields import (
     COMMENTARY_FIELDS,
@@ -36,7 +36,7 @@ from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepar
 from archive.importer.results import FileResult
 from archive.importer.rows import allocate_ids, insert_rows
 from archive.importer.worker import PreparationWorker
-from archive.models import Article, TaggedArticle
+from archive.models import Article, HashtagRemoval, TaggedArticle
 from archive.search.backends import get_backend
 from archive.search.backends.base import IndexDocument
 from archive.search.index import index_articles
@@ -186,7 +186,13 @@ class BatchWriter:
         self._write_commentary(written, tags)
         # New articles of a text dump are indexed from what was prepared (they have no index row
         # yet); the others from the database, since they may carry curator notes too.
-        fresh = [item for item in new_items if item.index_title is not None]
+        # (a post naming a renamed hashtag by its old spelling is indexed from its rows too)
+        fresh = [
+            item
+            for item in new_items
+            if item.index_title is not None
+            and all(tags[hashtag_key(t)].key == hashtag_key(t) for t in item.post.hashtags)
+        ]
         get_backend().insert(
             [
                 IndexDocument(
@@ -253,6 +259,9 @@ class BatchWriter:
     def _hashtags_of(self, written: list[tuple[ParsedPost, int]]) -> dict:
         spellings = [t for post, _ in written for t in post.hashtags]
         spellings += [
+            t for post, _ in written if post.restored for t in post.restored.removed_hashtags
+        ]
+        spellings += [
             t
             for post, _ in written
             for c in post.replies
@@ -270,19 +279,50 @@ class BatchWriter:
         return self.hashtags
 
     def _write_hashtag_uses(self, written, kept_ids: list[int], tags: dict) -> None:
+        """The dump's hashtags replace the dump's; a curator's additions and removals stay. A
+        JSON export restores both as exported."""
+        restoring = bool(written) and written[0][0].restored is not None
         old_uses = TaggedArticle.objects.filter(content_object_id__in=kept_ids)
+        removals = HashtagRemoval.objects.filter(article_id__in=kept_ids)
+        if restoring:
+            removals.delete()
+            HashtagRemoval.objects.bulk_create(
+                HashtagRemoval(article_id=article_id, tag_id=tags[hashtag_key(t)].pk)
+                for post, article_id in written
+                for t in dict.fromkeys(post.restored.removed_hashtags)
+                if hashtag_key(t) in tags
+            )
+            keep: set[tuple[int, int]] = set()
+        else:
+            keep = set(
+                old_uses.filter(origin=TaggedArticle.Origin.CURATOR).values_list(
+                    "content_object_id", "tag_id"
+                )
+            )
+            keep |= set(removals.values_list("article_id", "tag_id"))
+            self.result.curated += len({article_id for article_id, _ in keep})
+            old_uses = old_uses.filter(origin=TaggedArticle.Origin.DUMP)
         for tag_id in old_uses.values_list("tag_id", flat=True):
             self.usage_deltas[tag_id] -= 1
             self.renamed.add(tag_id)
             self.result.tags.add(tag_id)
         old_uses.delete()
-        uses = [
-            (article_id, tags[hashtag_key(t)].pk, t)
-            for post, article_id in written
-            for t in post.hashtags
-        ]
-        insert_rows(TaggedArticle._meta.db_table, ["content_object_id", "tag_id", "spelling"], uses)
-        for _, tag_id, _ in uses:
+        uses: dict[tuple[int, int], tuple] = {}
+        for post, article_id in written:
+            by_curator = post.restored.curator_hashtags if restoring else ()
+            curator_keys = {hashtag_key(t) for t in by_curator}
+            for spelling in post.hashtags:
+                tag = tags[hashtag_key(spelling)]
+                if (article_id, tag.pk) in keep or (article_id, tag.pk) in uses:
+                    continue  # kept as the curator left it, or written twice (an alias)
+                origin = "curator" if hashtag_key(spelling) in curator_keys else "dump"
+                uses[article_id, tag.pk] = (article_id, tag.pk, use_spelling(spelling, tag), origin)
+        insert_rows(
+            TaggedArticle._meta.db_table,
+            ["content_object_id", "tag_id", "spelling", "origin"],
+            list(uses.values()),
+        )
+        for _, tag_id in uses:
             self.usage_deltas[tag_id] += 1
 
     def _write_commentary(self, written: list[tuple[ParsedPost, int]], tags: dict) -> None:
@@ -328,15 +368,20 @@ class BatchWriter:
         Commentary.objects.bulk_update(text_replies, REPLY_FIELDS)
         Commentary.objects.bulk_update(restored, COMMENTARY_COLUMNS)
         TaggedCommentary.objects.filter(content_object__in=[e.row.pk for e in changed]).delete()
+        note_uses = {
+            (e.row.pk, tags[hashtag_key(t)].pk): (
+                e.row.pk,
+                tags[hashtag_key(t)].pk,
+                use_spelling(t, tags[hashtag_key(t)]),
+            )
+            for e in [*new, *changed]
+            for t in e.commentary.hashtags
+            if hashtag_key(t) in tags
+        }
         insert_rows(
             TaggedCommentary._meta.db_table,
             ["content_object_id", "tag_id", "spelling"],
-            [
-                (e.row.pk, tags[hashtag_key(t)].pk, t)
-                for e in [*new, *changed]
-                for t in e.commentary.hashtags
-                if hashtag_key(t) in tags
-            ],
+            list(note_uses.values()),
         )
 
     def _keyless_notes(self, article_ids: list[int]) -> dict[tuple, list[Commentary]]:

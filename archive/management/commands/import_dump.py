@@ -59,6 +59,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{result.path}: {result.format}, {result.new} new, {result.updated} updated, "
                 f"{result.unchanged} unchanged, {result.replies} replies"
+                + (f", curator hashtags kept on {result.curated}" if result.curated else "")
             )
         for error in summary.errors:
             self.stderr.write(self.style.ERROR(f"error: {error} (nothing from this file was kept)"))

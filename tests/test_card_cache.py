@@ -68,8 +68,8 @@ class CardCacheTests(BaseTestCase):
                 _, cold = self.get(url)
                 _, warm = self.get(url)
                 _, curator = self.get(url, self.curator)
-                # The articles, their hashtags and their comment counts are not read again;
-                # nor, on a tag page, its ids and notes.
+                # The articles, their hashtags and their commentary counts are not read again;
+                # nor, on a tag page, its ids and commentary.
                 self.assertEqual(len(warm), len(cold) - (3 if url == "/" else 5))
                 self.assertFalse([sql for sql in warm + curator if '"paragraphs"' in sql])
 

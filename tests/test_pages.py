@@ -34,7 +34,7 @@ class ReadingPagesTests(BaseTestCase):
         self.assertContains(response, "China blacklists millions")
         self.assertContains(response, 'href="/tags/cr%C3%A9dit_social/"', html=False)
         self.assertContains(response, "berliner-zeitung.de")
-        self.assertContains(response, "1 comment")
+        self.assertContains(response, "commentary (1)")
 
     def test_article_page(self):
         article = self.article("Le monde selon")

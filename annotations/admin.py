@@ -29,8 +29,8 @@ class CommentaryAdmin(admin.ModelAdmin):
         delete_commentary(obj)
 
     def delete_queryset(self, request, queryset):
-        for note in queryset:
-            delete_commentary(note)
+        for item in queryset:
+            delete_commentary(item)
 
 
 @admin.register(ApiToken)

@@ -50,17 +50,18 @@ def commentary_create(request: HttpRequest, pk: int) -> JsonResponse:
 @api_curator_required
 @require_http_methods(["PATCH", "DELETE"])
 def commentary_detail(request: HttpRequest, pk: int) -> JsonResponse:
-    note = get_object_or_404(Commentary.objects.select_related("article", "author"), pk=pk)
+    # An imported reply or a curator note: either may be changed or deleted by who may.
+    item = get_object_or_404(Commentary.objects.select_related("article", "author"), pk=pk)
     if request.method == "DELETE":
-        if not can_delete_commentary(request.user, note):
+        if not can_delete_commentary(request.user, item):
             return JsonResponse({"detail": "You may not delete this note."}, status=403)
-        delete_commentary(note)
+        delete_commentary(item)
         return HttpResponse(status=204)
-    if not can_edit_commentary(request.user, note):
+    if not can_edit_commentary(request.user, item):
         return JsonResponse({"detail": "You may not change this note."}, status=403)
     try:
         data = _json_body(request)
-        update_note(note, data.get("text"), data.get("quote"), change_quote="quote" in data)
+        update_note(item, data.get("text"), data.get("quote"), change_quote="quote" in data)
     except NoteError as error:
         return _bad(error)
-    return JsonResponse(commentary_json(note))
+    return JsonResponse(commentary_json(item))

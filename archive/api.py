@@ -37,14 +37,15 @@ def article_summary(article: Article) -> dict:
     }
 
 
-def commentary_json(note) -> dict:
+def commentary_json(item) -> dict:
+    """One imported reply or curator note (its `origin` says which)."""
     return {
-        "id": note.pk,
-        "text": note.text,
-        "author": note.author_display or None,
-        "origin": note.origin,
-        "quote": note.quote_exact or None,
-        "created": note.created.isoformat(),
+        "id": item.pk,
+        "text": item.text,
+        "author": item.author_display or None,
+        "origin": item.origin,
+        "quote": item.quote_exact or None,
+        "created": item.created.isoformat(),
     }
 
 
@@ -54,7 +55,7 @@ def article_full(article: Article) -> dict:
         {
             "text": article.text,
             "links": article.links,
-            "commentary": [commentary_json(n) for n in article.commentary.select_related("author")],
+            "commentary": [commentary_json(c) for c in article.commentary.select_related("author")],
         }
     )
     return data

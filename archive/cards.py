@@ -9,7 +9,7 @@ that write has committed. The key also holds what else the HTML depends on: the 
 (translated strings and month names), time zone (dates) and script prefix (links).
 
 A page asks for its cards by id: the hits cost neither queries nor rendering, the misses are
-read, given their hashtags and comment counts, rendered and kept. Search results have their own
+read, given their hashtags and commentary counts, rendered and kept. Search results have their own
 markup with per-query snippets and never come here.
 """
 
@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from archive.pagecache import request_revision
-from archive.queries import articles_in_order, attach_comment_counts, attach_tags
+from archive.queries import articles_in_order, attach_commentary_counts, attach_tags
 
 CACHE_ALIAS = "cards"
 CARD_TEMPLATE = "includes/article_card.html"
@@ -36,7 +36,7 @@ T = TypeVar("T")
 def article_cards(request, ids: list[int]) -> list[SafeString]:
     """The cards of the articles with these ids, in this order (ids no longer found are left
     out). One query for the revision at most (none when the page cache read it), and for the
-    cards not kept yet one query each for articles, hashtags and comment counts."""
+    cards not kept yet one query each for articles, hashtags and commentary counts."""
     seconds = settings.ARCHIVE_CARD_CACHE_SECONDS
     if seconds <= 0:
         return list(_render(ids).values())
@@ -52,9 +52,9 @@ def article_cards(request, ids: list[int]) -> list[SafeString]:
 
 
 def kept_part(request, name: str, build: Callable[[], T]) -> T:
-    """Another part of a page that is the same for every visitor (a tag page's ids, its notes'
-    HTML), kept like the cards: `build()` runs only when the part is not kept for this revision,
-    language, time zone and script prefix. `name` says which part, of what."""
+    """Another part of a page that is the same for every visitor (a tag page's ids, its
+    commentary's HTML), kept like the cards: `build()` runs only when the part is not kept for
+    this revision, language, time zone and script prefix. `name` says which part, of what."""
     seconds = settings.ARCHIVE_CARD_CACHE_SECONDS
     if seconds <= 0:
         return build()
@@ -88,7 +88,7 @@ def _render(ids: list[int]) -> dict[int, SafeString]:
     """Read and render these articles' cards (as the page's {% include %} of the card did)."""
     if not ids:
         return {}
-    articles = attach_comment_counts(attach_tags(articles_in_order(ids)))
+    articles = attach_commentary_counts(attach_tags(articles_in_order(ids)))
     template = get_template(CARD_TEMPLATE)
     # No request: the card uses only `article`, so the context processors need not run.
     return {article.pk: template.render({"article": article}) for article in articles}

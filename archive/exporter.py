@@ -89,28 +89,30 @@ def _chunks(tag_id: int | None) -> Iterator[list[dict]]:
             .values_list("article_id", "tag__name")
         ):
             removed[article_id].append(name)
-        notes: dict[int, list[dict]] = defaultdict(list)
-        note_rows = list(
+        commentary: dict[int, list[dict]] = defaultdict(list)
+        commentary_rows = list(
             Commentary.objects.filter(article_id__in=ids)
             .order_by("article_id", "origin", "position", "created", "pk")
             .values("pk", "article_id", "external_key", "author__username", *COMMENTARY_FIELDS)
         )
-        note_tags: dict[int, list[str]] = defaultdict(list)
-        for note_id, spelling, name in (
-            TaggedCommentary.objects.filter(content_object_id__in=[n["pk"] for n in note_rows])
+        commentary_tags: dict[int, list[str]] = defaultdict(list)
+        for commentary_id, spelling, name in (
+            TaggedCommentary.objects.filter(
+                content_object_id__in=[c["pk"] for c in commentary_rows]
+            )
             .order_by("pk")
             .values_list("content_object_id", "spelling", "tag__name")
         ):
-            note_tags[note_id].append(spelling or name)
-        for note in note_rows:
-            note["hashtags"] = note_tags[note["pk"]]
-            notes[note["article_id"]].append(note)
+            commentary_tags[commentary_id].append(spelling or name)
+        for item in commentary_rows:
+            item["hashtags"] = commentary_tags[item["pk"]]
+            commentary[item["article_id"]].append(item)
         for row in rows:
             row["hashtags"] = tags[row["pk"]]
             row["curator_hashtags"] = curators[row["pk"]]
             row["removed_hashtags"] = removed[row["pk"]]
             # Imported replies first, in their order, then curator notes, oldest first.
-            row["commentary"] = sorted(notes[row["pk"]], key=lambda n: n["origin"] != "reply")
+            row["commentary"] = sorted(commentary[row["pk"]], key=lambda c: c["origin"] != "reply")
         yield rows
 
 
@@ -141,9 +143,9 @@ def text_post(row: dict) -> str:
     if tags:
         lines.append("    " + " ".join(f"#{t}" for t in tags))
         lines.append("")
-    for note in row["commentary"]:
-        if note["text"].strip():
-            lines.extend(_indented(note["text"], "    • ", "      "))
+    for item in row["commentary"]:
+        if item["text"].strip():
+            lines.extend(_indented(item["text"], "    • ", "      "))
             lines.append("")
     if lines[-1] != "":
         lines.append("")
@@ -215,26 +217,26 @@ def json_article(row: dict) -> dict:
         "updated": _date(row["updated"]),
         "commentary": [
             {
-                "key": note["external_key"],
-                "origin": note["origin"],
-                "text": note["text"],
-                "author": note["author__username"],
-                "author_name": note["author_name"],
+                "key": item["external_key"],
+                "origin": item["origin"],
+                "text": item["text"],
+                "author": item["author__username"],
+                "author_name": item["author_name"],
                 "quote": {
-                    "exact": note["quote_exact"],
-                    "prefix": note["quote_prefix"],
-                    "suffix": note["quote_suffix"],
-                    "start": note["quote_start"],
+                    "exact": item["quote_exact"],
+                    "prefix": item["quote_prefix"],
+                    "suffix": item["quote_suffix"],
+                    "start": item["quote_start"],
                 }
-                if note["quote_exact"]
+                if item["quote_exact"]
                 else None,
-                "position": note["position"],
-                "source_line": note["source_line"],
-                "hashtags": note["hashtags"],
-                "created": _date(note["created"]),
-                "updated": _date(note["updated"]),
+                "position": item["position"],
+                "source_line": item["source_line"],
+                "hashtags": item["hashtags"],
+                "created": _date(item["created"]),
+                "updated": _date(item["updated"]),
             }
-            for note in row["commentary"]
+            for item in row["commentary"]
         ],
     }
     # What curators did to the dump's hashtags (archive/hashtags.py), when they did anything.

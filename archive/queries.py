@@ -34,14 +34,15 @@ def attach_tags(articles: list[Article]) -> list[Article]:
     return articles
 
 
-def attach_comment_counts(articles: list[Article]) -> list[Article]:
+def attach_commentary_counts(articles: list[Article]) -> list[Article]:
+    """Give each article `commentary_count` (imported replies and curator notes) in one query."""
     counts = dict(
         Commentary.objects.filter(article__in=[a.pk for a in articles])
         .values_list("article")
         .annotate(n=Count("id"))
     )
     for article in articles:
-        article.comment_count = counts.get(article.pk, 0)
+        article.commentary_count = counts.get(article.pk, 0)
     return articles
 
 
@@ -61,27 +62,28 @@ def articles_with_tag(tag: Hashtag):
     return Article.objects.filter(Exists(uses.filter(content_object=OuterRef("pk"))))
 
 
-# A hashtag on at most this many notes and replies: its tag page reads them all and sorts them.
-RARE_NOTE_TAG_USES = 1000
+# A hashtag on at most this much commentary: its tag page reads it all and sorts it.
+RARE_COMMENTARY_TAG_USES = 1000
 
 
-def newest_notes_with_tag(tag: Hashtag, limit: int) -> list:
-    """The newest notes and replies carrying this hashtag, with their article and author.
+def newest_commentary_with_tag(tag: Hashtag, limit: int) -> list:
+    """The newest commentary (imported replies and curator notes) carrying this hashtag, with
+    its article and author.
 
     Both databases walk the newest commentary testing each for the hashtag, which reads all of
-    it for a hashtag on few notes (43 ms with 120,000 replies, growing with them). So a rare
-    hashtag's notes are fetched by id instead; a common one's are met in the first rows.
+    it for a hashtag on little commentary (43 ms with 120,000 replies, growing with them). So a rare
+    hashtag's commentary is fetched by id instead; a common one's are met in the first rows.
     """
-    notes = (
+    commentary = (
         Commentary.objects.select_related("article", "author")
         .defer("article__paragraphs", "article__links", "article__mentions")
         .order_by("-created", "-id")
     )
     uses = TaggedCommentary.objects.filter(tag=tag).values_list("content_object_id", flat=True)
-    ids = list(uses[: RARE_NOTE_TAG_USES + 1])
-    if len(ids) <= RARE_NOTE_TAG_USES:
-        return list(notes.filter(pk__in=ids)[:limit]) if ids else []
-    return list(notes.filter(hashtags=tag)[:limit])
+    ids = list(uses[: RARE_COMMENTARY_TAG_USES + 1])
+    if len(ids) <= RARE_COMMENTARY_TAG_USES:
+        return list(commentary.filter(pk__in=ids)[:limit]) if ids else []
+    return list(commentary.filter(hashtags=tag)[:limit])
 
 
 def newest_ids_with_tag(tag: Hashtag):

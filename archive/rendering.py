@@ -1,5 +1,5 @@
 """Article text as safe HTML: URLs as links (http/https only), hashtags as links to their page,
-passages that notes are anchored to in <mark>, and words of a search in <mark>.
+passages that commentary is anchored to in <mark>, and words of a search in <mark>.
 
 Everything from the dump is escaped; only the markup built here is trusted.
 """
@@ -21,7 +21,7 @@ from archive.text import hashtag_key, split_spans
 class AnchorRange:
     start: int  # in the article text (paragraphs joined by blank lines)
     end: int
-    note_id: int
+    commentary_id: int
 
 
 @dataclass
@@ -39,7 +39,8 @@ def hashtag_link(name: str, slugs: dict[str, str]) -> str:
 
 
 def render_inline(text: str, slugs: dict[str, str], matcher: Matcher | None = None) -> SafeString:
-    """A short text (a note, a reply) with links, hashtags and search words marked."""
+    """A short text (an imported reply, a curator note) with links, hashtags and search words
+    marked."""
     return mark_safe("".join(_span_html(span, slugs, matcher) for span in split_spans(text)))
 
 
@@ -69,7 +70,11 @@ def render_paragraphs(
     for paragraph in paragraphs:
         text = paragraph["text"]
         local = [
-            (max(a.start, offset) - offset, min(a.end, offset + len(text)) - offset, a.note_id)
+            (
+                max(a.start, offset) - offset,
+                min(a.end, offset + len(text)) - offset,
+                a.commentary_id,
+            )
             for a in anchors
             if a.start < offset + len(text) and a.end > offset
         ]
@@ -90,7 +95,9 @@ def _render_text(text, slugs, anchors, matcher, first_anchor_seen, state) -> str
             cuts = [start, end]  # links stay whole
         for piece_start, piece_end in zip(cuts, cuts[1:], strict=False):
             piece = text[piece_start:piece_end]
-            note = next((a[2] for a in anchors if a[0] <= piece_start and piece_end <= a[1]), None)
+            anchored = next(
+                (a[2] for a in anchors if a[0] <= piece_start and piece_end <= a[1]), None
+            )
             if span.kind == "text":
                 first_id = None
                 if (
@@ -110,13 +117,13 @@ def _render_text(text, slugs, anchors, matcher, first_anchor_seen, state) -> str
                     first_id, state["first_match"] = state["first_match"], None
                     attrs = f' id="{first_id}"' if first_id else ""
                     inner = f"<mark{attrs}>{inner}</mark>"
-            if note is not None:
-                attrs = f'class="anchored" data-note="{note}"'
-                if note not in first_anchor_seen:
-                    first_anchor_seen.add(note)
-                    attrs += f' id="passage-{note}"'
+            if anchored is not None:
+                attrs = f'class="anchored" data-note="{anchored}"'
+                if anchored not in first_anchor_seen:
+                    first_anchor_seen.add(anchored)
+                    attrs += f' id="passage-{anchored}"'
                 inner = (
-                    f'<mark {attrs}><a href="#note-{note}">{inner}</a></mark>'
+                    f'<mark {attrs}><a href="#note-{anchored}">{inner}</a></mark>'
                     if span.kind == "text"
                     else f"<mark {attrs}>{inner}</mark>"
                 )

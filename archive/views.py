@@ -18,10 +18,10 @@ from archive.models import Article, Hashtag
 from archive.pagecache import page_cache
 from archive.pagination import page_number, paginate
 from archive.queries import (
-    attach_comment_counts,
+    attach_commentary_counts,
     attach_tags,
+    newest_commentary_with_tag,
     newest_ids_with_tag,
-    newest_notes_with_tag,
     prefixed_hashtags,
     related_hashtags,
     top_hashtags,
@@ -31,7 +31,7 @@ from archive.search import parse, search
 from archive.search.snippets import Matcher
 from archive.text import fold, hashtag_key
 
-NOTES_ON_TAG_PAGE = 20
+COMMENTARY_ON_TAG_PAGE = 20
 LANGUAGE_NAMES = {
     "fr": "français",
     "de": "Deutsch",
@@ -74,22 +74,23 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
         return HttpResponsePermanentRedirect(canonical + (f"?{query}" if query else ""))
     attach_tags([article])
     slugs = {t.key: t.slug for t in article.tag_list}
-    notes = list(article.commentary.select_related("author").prefetch_related("hashtags"))
-    for note in notes:
-        slugs.update({t.key: t.slug for t in note.hashtags.all()})
+    # Imported replies and curator notes alike: each `item` is one or the other.
+    commentary = list(article.commentary.select_related("author").prefetch_related("hashtags"))
+    for item in commentary:
+        slugs.update({t.key: t.slug for t in item.hashtags.all()})
     text = article.text
     anchors = []
-    for note in notes:
-        note.located = None
-        if note.quote_exact:
-            note.located = locate(
+    for item in commentary:
+        item.located = None
+        if item.quote_exact:
+            item.located = locate(
                 text,
-                TextQuote(note.quote_exact, note.quote_prefix, note.quote_suffix, note.quote_start),
+                TextQuote(item.quote_exact, item.quote_prefix, item.quote_suffix, item.quote_start),
             )
-            if note.located:
-                anchors.append(AnchorRange(note.located.start, note.located.end, note.pk))
-        note.html = render_inline(note.text, slugs)
-        note.can_edit = can_edit_commentary(request.user, note)
+            if item.located:
+                anchors.append(AnchorRange(item.located.start, item.located.end, item.pk))
+        item.html = render_inline(item.text, slugs)
+        item.can_edit = can_edit_commentary(request.user, item)
     query = parse(request.GET.get("q", ""))
     matcher = Matcher(query) if query.has_text else None
     paragraphs = render_paragraphs(article.paragraphs, slugs, anchors, matcher)
@@ -99,7 +100,7 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
         {
             "article": article,
             "paragraphs": paragraphs,
-            "notes": notes,
+            "commentary": commentary,
             "query": request.GET.get("q", ""),
             "language_name": LANGUAGE_NAMES.get(article.language, article.language),
             "curator": is_curator(request.user),
@@ -146,18 +147,18 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponsePermanentRedirect(tag.get_absolute_url())
     number, size = page_number(request), settings.ARCHIVE_PAGE_SIZE
     # The page's ids (sorting a hashtag's articles by date: ~9 ms for 3,000 uses at 1M posts)
-    # and the notes (their template: ~8 ms) are the same for everyone: kept like the cards.
+    # and the commentary (its template: ~8 ms) are the same for everyone: kept like the cards.
     page = kept_part(
         request,
         f"tag-page:{tag.pk}:{number}:{size}",
         lambda: paginate(newest_ids_with_tag(tag), number, size, count=tag.usage_count),
     )
-    notes = kept_part(
+    commentary = kept_part(
         request,
-        f"tag-notes:{tag.pk}",
+        f"tag-commentary:{tag.pk}",
         lambda: render_to_string(
-            "includes/tag_notes.html",
-            {"tag": tag, "notes": newest_notes_with_tag(tag, NOTES_ON_TAG_PAGE)},
+            "includes/tag_commentary.html",
+            {"tag": tag, "commentary": newest_commentary_with_tag(tag, COMMENTARY_ON_TAG_PAGE)},
         ),
     )
     return render(
@@ -168,7 +169,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "cards": article_cards(request, page.items),
             "related": related_hashtags(tag),
-            "notes": notes,
+            "commentary": commentary,
             "prefixed": prefixed_hashtags(tag),
             "tag_editor": can_edit_hashtags(request.user),
         },
@@ -186,7 +187,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     results = search(query, page=page_number(request), language=language or None)
     if results.page > 1 and not results.hits and results.total:
         raise Http404("No such page")
-    attach_comment_counts([h.article for h in results.hits])
+    attach_commentary_counts([h.article for h in results.hits])
     return render(
         request,
         "archive/search.html",

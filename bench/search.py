@@ -3,7 +3,7 @@
     python bench/search.py bench/out/corpus/queries.json 10     # DATABASE_URL set
 
 End to end is GET /api/search/?q= through Django's test client when that route exists, else
-archive.search.search() (ranking, counting, loading articles, tags, notes, snippets) plus the
+archive.search.search() (ranking, counting, loading articles, tags, commentary, snippets) plus the
 JSON encoding of its hits. The bare engine is the same words as one plain FTS5 MATCH or one
 websearch_to_tsquery on the stored tsvector, ranked and limited to 20: what the database alone
 costs. Prints one JSON object.

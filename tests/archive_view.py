@@ -11,7 +11,7 @@ def text_view() -> list[tuple]:
     """What the text export keeps: articles, paragraphs, hashtags, commentary texts in order."""
     out = []
     for article in Article.objects.order_by("external_key").prefetch_related("hashtags"):
-        notes = sorted(
+        commentary = sorted(
             article.commentary.all(),
             key=lambda c: (
                 c.origin != "reply",
@@ -26,7 +26,7 @@ def text_view() -> list[tuple]:
                 article.url,
                 [p["text"] for p in article.paragraphs],
                 sorted(t.key for t in article.hashtags.all()),
-                [c.text for c in notes],
+                [c.text for c in commentary],
             )
         )
     return out
@@ -36,11 +36,11 @@ def full_view() -> dict:
     """Everything the JSON export keeps, anchors included (keys rather than database ids)."""
     articles = []
     for article in Article.objects.order_by("external_key"):
-        notes = []
+        commentary = []
         for c in Commentary.objects.filter(article=article).order_by(
             "origin", "position", "created", "text"
         ):
-            notes.append(
+            commentary.append(
                 {
                     "key": c.external_key,
                     "origin": c.origin,
@@ -77,7 +77,7 @@ def full_view() -> dict:
                     for t in article.hashtags.through.objects.filter(content_object=article)
                 ),
                 "removed_hashtags": sorted(article.removals.values_list("tag__key", flat=True)),
-                "commentary": notes,
+                "commentary": commentary,
             }
         )
     return {

@@ -68,22 +68,22 @@ class CardCacheTests(BaseTestCase):
                 _, cold = self.get(url)
                 _, warm = self.get(url)
                 _, curator = self.get(url, self.curator)
-                # The articles, their hashtags and their comment counts are not read again;
-                # nor, on a tag page, its ids and notes.
+                # The articles, their hashtags and their commentary counts are not read again;
+                # nor, on a tag page, its ids and commentary.
                 self.assertEqual(len(warm), len(cold) - (3 if url == "/" else 5))
                 self.assertFalse([sql for sql in warm + curator if '"paragraphs"' in sql])
 
     def test_a_new_note_shows_in_the_cards_at_once(self):
         for client in (self.client, self.curator):
-            self.assertIn("1 comment<", self.card("/", self.article, client))
-            self.assertIn("1 comment<", self.card(TAG_URL, self.article, client))
+            self.assertIn("commentary (1)<", self.card("/", self.article, client))
+            self.assertIn("commentary (1)<", self.card(TAG_URL, self.article, client))
         response = self.curator.post(
             f"/articles/{self.article.pk}/notes/new/", {"text": "Une note toute fraîche"}
         )
         self.assertEqual(response.status_code, 302)
         for client in (self.client, self.curator):
-            self.assertIn("2 comments<", self.card("/", self.article, client))
-            self.assertIn("2 comments<", self.card(TAG_URL, self.article, client))
+            self.assertIn("commentary (2)<", self.card("/", self.article, client))
+            self.assertIn("commentary (2)<", self.card(TAG_URL, self.article, client))
 
     def test_a_rename_shows_in_the_cards_at_once(self):
         old = 'href="/tags/chine/">#Chine</a>'
@@ -119,7 +119,7 @@ class CardCacheTests(BaseTestCase):
         for _ in range(2):  # rendered, then kept
             english = self.card("/", self.article, **EN)
             french = self.card("/", self.article, **FR)
-            self.assertIn("1 comment<", english)
+            self.assertIn("commentary (1)<", english)
             self.assertNotIn("commentaire", english)
             self.assertIn("1 commentaire<", french)
 

@@ -112,6 +112,12 @@ class AcceptLanguageTests(BaseTestCase):
         )
         self.assertIn("1 résultat", text)
         self.assertNotIn("1 résultats", text)
+        # A hit with commentary (one imported reply) says so as the article page's heading does.
+        url = "/search/?q=%22miroir+pour+l%E2%80%99Occident%22"
+        self.assertIn("· 1 commentaire", visible(self.page(url)))
+        english = visible(self.page(url, headers=EN))
+        self.assertIn("· commentary (1)", english)
+        self.assertNotIn("comment ", english)
         text = visible(self.page("/search/?q=zzzzqqq"))
         self.assertIn("0 résultat", text)
         self.assertIn("Rien ne correspond à tout cela.", text)

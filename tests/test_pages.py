@@ -34,7 +34,7 @@ class ReadingPagesTests(BaseTestCase):
         self.assertContains(response, "China blacklists millions")
         self.assertContains(response, 'href="/tags/cr%C3%A9dit_social/"', html=False)
         self.assertContains(response, "berliner-zeitung.de")
-        self.assertContains(response, "1 comment")
+        self.assertContains(response, "commentary (1)")
 
     def test_article_page(self):
         article = self.article("Le monde selon")
@@ -128,7 +128,7 @@ class ReadingPagesTests(BaseTestCase):
             entries = [e.split("</title>")[0] for e in feed.split("<entry><title>")[1:]]
             self.assertEqual(entries, [escape(t) for t in newest])
 
-    def test_tag_page_shows_the_newest_notes_with_the_hashtag_either_way(self):
+    def test_tag_page_shows_the_newest_commentary_with_the_hashtag_either_way(self):
         from datetime import timedelta
         from unittest import mock
 
@@ -153,9 +153,9 @@ class ReadingPagesTests(BaseTestCase):
             f"Note {n}"
             for n in sorted((n for n in range(40) if n % 3), key=lambda n: ((n * 7) % 40, n))
         ][::-1][:20]
-        for rare_uses in (queries.RARE_NOTE_TAG_USES, 0):
+        for rare_uses in (queries.RARE_COMMENTARY_TAG_USES, 0):
             with (
-                mock.patch.object(queries, "RARE_NOTE_TAG_USES", rare_uses),
+                mock.patch.object(queries, "RARE_COMMENTARY_TAG_USES", rare_uses),
                 self.settings(ARCHIVE_PAGE_CACHE_SECONDS=0, ARCHIVE_CARD_CACHE_SECONDS=0),
             ):
                 response = self.client.get("/tags/crédit_social/")
@@ -262,7 +262,7 @@ class ReadingPagesTests(BaseTestCase):
         for url in urls:  # warm the caches (article count, related hashtags)
             count(url)
         before = {url: count(url) for url in urls}
-        # Grow the archive: more articles, tags and comments on the same pages.
+        # Grow the archive: more articles, tags and commentary on the same pages.
         source = Article.objects.get(title__startswith="China blacklists")
         tags = list(source.hashtags.all())
         for n in range(15):

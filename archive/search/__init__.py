@@ -92,11 +92,11 @@ def search(
         )
         scores = dict.fromkeys(ids, 0.0)
     articles = Article.objects.in_bulk(ids)
-    notes: dict[int, list[str]] = {}
+    commentary: dict[int, list[str]] = {}
     for article_id, text in Commentary.objects.filter(article_id__in=ids).values_list(
         "article_id", "text"
     ):
-        notes.setdefault(article_id, []).append(text)
+        commentary.setdefault(article_id, []).append(text)
     tag_names = _tags_for(ids)
     matcher = Matcher(query)
     for article_id in ids:
@@ -104,7 +104,7 @@ def search(
         if article is None:
             continue
         article.tag_list = tag_names.get(article_id, [])
-        texts = [p["text"] for p in article.paragraphs] + notes.get(article_id, [])
+        texts = [p["text"] for p in article.paragraphs] + commentary.get(article_id, [])
         results.hits.append(
             Hit(article, round(scores[article_id], 4), snippet(texts, query, matcher))
         )

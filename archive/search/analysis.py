@@ -86,11 +86,11 @@ def _raw_words(text: str) -> list[str]:
 
 
 def column_texts(
-    title: str, hashtags: list[str], notes: list[str], paragraphs: list[str]
+    title: str, hashtags: list[str], commentary: list[str], paragraphs: list[str]
 ) -> list[str]:
     """The texts of an article's four indexed columns (title, hashtags, commentary, body), to
     analyse with documents(): one definition for the importer and index_articles()."""
-    return [title, " ".join(hashtags), "\n".join(notes), "\n".join(paragraphs)]
+    return [title, " ".join(hashtags), "\n".join(commentary), "\n".join(paragraphs)]
 
 
 def documents(texts: list[str]) -> list[str]:

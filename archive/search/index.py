@@ -34,16 +34,16 @@ def build_documents(article_ids: list[int]) -> list[IndexDocument]:
     ):
         tags[article_id].append(name)
         tag_keys[article_id][search_key] = None
-    notes: dict[int, list[str]] = defaultdict(list)
+    commentary: dict[int, list[str]] = defaultdict(list)
     for article_id, text in Commentary.objects.filter(article_id__in=article_ids).values_list(
         "article_id", "text"
     ):
-        notes[article_id].append(text)
+        commentary[article_id].append(text)
     rows = list(Article.objects.filter(pk__in=article_ids).values_list("id", "title", "paragraphs"))
     texts = []
     for article_id, title, paragraphs in rows:
         texts += column_texts(
-            title, tags[article_id], notes[article_id], [p["text"] for p in paragraphs]
+            title, tags[article_id], commentary[article_id], [p["text"] for p in paragraphs]
         )
     analysed = iter(analysed_documents(texts))
     documents = [

@@ -285,3 +285,27 @@ def delete_hashtags(tag_ids: Iterable[int]) -> None:
         articles.update(_article_ids(tag))
         tag.delete()
     record_change(articles)
+
+
+@transaction.atomic
+def recount_all() -> list[tuple[str, int, int]]:
+    """Check every hashtag's count against its articles and repair drift (from writes that went
+    around this module: raw SQL, a shell, an older version). Returns (name, was, is) for each
+    hashtag repaired."""
+    fixed: list[tuple[str, int, int]] = []
+    last = 0
+    while True:
+        chunk = list(
+            Hashtag.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:CHUNK]
+        )
+        if not chunk:
+            break
+        last = chunk[-1]
+        before = dict(Hashtag.objects.filter(pk__in=chunk).values_list("pk", "usage_count"))
+        refresh_hashtags(chunk)
+        for tag in Hashtag.objects.filter(pk__in=chunk).only("pk", "name", "usage_count"):
+            if tag.usage_count != before[tag.pk]:
+                fixed.append((tag.name, before[tag.pk], tag.usage_count))
+    if fixed:
+        record_change()
+    return fixed

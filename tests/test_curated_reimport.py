@@ -8,10 +8,12 @@ the renamed hashtag.
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
 from pathlib import Path
 
+from django.core.management import call_command
 from django.db.models import Count
 
 from annotations.notes import create_note
@@ -153,4 +155,21 @@ class HashtagCountTests(BaseTestCase):
         self.assertEqual(france.usage_count, len(on_france) - 1)
         api = self.client.get("/api/articles/", {"tag": "france"}).json()
         self.assertEqual(api["count"], len(on_france) - 1)
+        assert_counts_true(self)
+
+
+class RecountCommandTests(BaseTestCase):
+    dumps = (DUMP,)
+
+    def test_recount_repairs_drift_and_says_what_it_fixed(self):
+        out = io.StringIO()
+        call_command("recount_hashtags", stdout=out)
+        self.assertIn("Every hashtag count is right", out.getvalue())
+        france = Hashtag.objects.get(key="france")
+        right = france.usage_count
+        Hashtag.objects.filter(pk=france.pk).update(usage_count=right + 3)  # around the services
+        out = io.StringIO()
+        call_command("recount_hashtags", stdout=out)
+        self.assertIn(f"#{france.name}: {right + 3} → {right} articles", out.getvalue())
+        self.assertIn("1 hashtag count(s) repaired", out.getvalue())
         assert_counts_true(self)

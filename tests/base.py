@@ -39,6 +39,13 @@ def run_import(*paths, **options) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+def temporary_folder(case) -> Path:
+    """A new folder for one test, removed when it ends."""
+    folder = Path(tempfile.mkdtemp(prefix="archive-test-"))
+    case.addCleanup(shutil.rmtree, folder, True)
+    return folder
+
+
 def make_users(case) -> None:
     case.alice = User.objects.create_user("alice", "alice@example.org", "password")
     make_curator(case.alice)

@@ -50,7 +50,7 @@ def env_for(url: str) -> dict:
     return env
 
 
-def _pg_connect(url: str, dbname: str):
+def pg_connect(url: str, dbname: str):
     import psycopg
 
     from archive.env import database_from_url
@@ -72,7 +72,7 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
     base = suite_database_url()
     if is_postgres(base):
         name = f"archive_proc_{uuid.uuid4().hex[:10]}"
-        with _pg_connect(base, "postgres") as conn:
+        with pg_connect(base, "postgres") as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         parts = urlsplit(base)
         url = urlunsplit(parts._replace(path=f"/{name}"))
@@ -84,7 +84,7 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         if name:
-            with _pg_connect(base, "postgres") as conn:
+            with pg_connect(base, "postgres") as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -141,7 +141,7 @@ def start_reader(url: str, stop_file: Path) -> subprocess.Popen:
 # --- the other side: run inside a child process ----------------------------------------
 
 
-def _snapshot() -> dict:
+def snapshot_here() -> dict:
     from annotations.models import Commentary, TaggedCommentary
     from archive.models import Article, Hashtag, TaggedArticle
 
@@ -204,7 +204,7 @@ def main(argv: list[str]) -> int:
 
     django.setup()
     if argv[0] == "snapshot":
-        print(json.dumps(_snapshot()))
+        print(json.dumps(snapshot_here()))
     elif argv[0] == "reader":
         print(json.dumps(_reader(Path(argv[1]))), flush=True)
     else:

@@ -51,10 +51,10 @@ def _wait_for_progress(master: int, proc, at_least: int, timeout: float = 90) ->
 
 def _import_transaction_is_open(url: str) -> bool:
     """PostgreSQL: the import holds its lock, so its transaction is open and writing."""
-    from tests.dbprocs import _pg_connect
+    from tests.dbprocs import pg_connect
 
     name = urlsplit(url).path.lstrip("/")
-    with _pg_connect(url, name) as conn:
+    with pg_connect(url, name) as conn:
         (held,) = conn.execute(
             "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
             "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = %s",

@@ -4,7 +4,7 @@ from annotations.anchoring import TextQuote, locate
 from annotations.models import Commentary
 from archive.models import Article, Hashtag
 from archive.search import search
-from tests.base import SEENTHIS_DUMP, BaseTestCase, run_import
+from tests.base import SEENTHIS_DUMP, BaseTestCase, run_import, temporary_folder
 
 PASSAGE = "Les petits bourgeois sont favorables à la surveillance des pauvres"
 
@@ -129,10 +129,8 @@ class CuratorNotesTests(BaseTestCase):
         self.assertContains(page, f'id="note-{note.pk}"')
 
     def _write(self, text: str):
-        import tempfile
-        from pathlib import Path
 
-        folder = Path(tempfile.mkdtemp())
+        folder = temporary_folder(self)
         path = folder / SEENTHIS_DUMP.name
         path.write_text(text, encoding="utf-8")
         return path

@@ -22,8 +22,15 @@ from annotations.notes import create_note
 from archive import exporter
 from archive.models import Article
 from tests.archive_view import full_view, text_view, wipe
-from tests.base import HOSTILE_DUMPS, PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import
-from tests.dbprocs import _snapshot
+from tests.base import (
+    HOSTILE_DUMPS,
+    PLAIN_DUMP,
+    SEENTHIS_DUMP,
+    BaseTestCase,
+    run_import,
+    temporary_folder,
+)
+from tests.dbprocs import snapshot_here
 
 
 def export_dump(path: Path, *args: str) -> str:
@@ -162,16 +169,15 @@ class JsonImportRefusalTests(BaseTestCase):
     dumps = (SEENTHIS_DUMP,)
 
     def refused(self, text: str, message: str, name: str = "bad.json") -> None:
-        import tempfile
 
-        path = Path(tempfile.mkdtemp()) / name
+        path = temporary_folder(self) / name
         path.write_text(text, encoding="utf-8")
-        before = _snapshot()
+        before = snapshot_here()
         out, err = io.StringIO(), io.StringIO()
         with self.assertRaises(CommandError):
             call_command("import_dump", str(path), stdout=out, stderr=err, no_progress=True)
         self.assertIn(f"error: {path}:{message}", err.getvalue())
-        self.assertEqual(_snapshot(), before)
+        self.assertEqual(snapshot_here(), before)
 
     def good_article(self, n: int) -> str:
         return json.dumps(
@@ -214,7 +220,7 @@ class JsonImportRefusalTests(BaseTestCase):
         self.refused(f'[{{"title": "x", "hashtags": ["{tag}"]}}]', "1: article 1: hashtag #")
 
     def test_a_bare_list_of_articles_without_keys(self):
-        path = Path(__import__("tempfile").mkdtemp()) / "list.json"
+        path = temporary_folder(self) / "list.json"
         path.write_text(
             "[" + ",".join(self.good_article(n) for n in range(3)) + "]", encoding="utf-8"
         )
@@ -226,7 +232,7 @@ class JsonImportRefusalTests(BaseTestCase):
         self.assertIn("json, 0 new, 0 updated, 3 unchanged", out)
 
     def test_a_plain_article_starting_with_a_bracket_is_not_json(self):
-        path = Path(__import__("tempfile").mkdtemp()) / "tribune.txt"
+        path = temporary_folder(self) / "tribune.txt"
         path.write_text("[Tribune] Un titre\nLe texte.\n", encoding="utf-8")
         out, _ = run_import(path)
         self.assertIn("plain, 1 new", out)

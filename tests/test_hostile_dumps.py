@@ -19,7 +19,7 @@ from annotations.models import Commentary
 from archive.models import Article, Hashtag, TaggedArticle
 from archive.text import HASHTAG_MAX
 from tests.base import HOSTILE_DUMPS, SEENTHIS_DUMP, BaseTestCase, run_import
-from tests.dbprocs import _snapshot, fresh_database, manage
+from tests.dbprocs import fresh_database, manage, snapshot_here
 from tests.dumpgen import write_bulleted
 
 REFUSED = {
@@ -63,11 +63,13 @@ class HostileDumpTests(BaseTestCase):
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def assert_refused(self, path: Path, line: int | None, reason: str) -> None:
-        before = _snapshot()
+        before = snapshot_here()
         with self.assertRaises(CommandError) as raised:
             run_import(path)
         self.assertIn("could not be imported", str(raised.exception))
-        self.assertEqual(_snapshot(), before, "the archive changed although the file was refused")
+        self.assertEqual(
+            snapshot_here(), before, "the archive changed although the file was refused"
+        )
         # The message names the file and the line, and says why.
         out, err = self._import_and_capture(path)
         self.assertIn(
@@ -108,11 +110,11 @@ class HostileDumpTests(BaseTestCase):
         self.assertFalse(Article.objects.filter(title__startswith="Post 1:").exists())
 
     def test_unreadable_path(self):
-        before = _snapshot()
+        before = snapshot_here()
         with self.assertRaises(CommandError) as raised:
             run_import(self.tmp / "missing.txt")
         self.assertIn(f"{self.tmp / 'missing.txt'}: no such file or folder", str(raised.exception))
-        self.assertEqual(_snapshot(), before)
+        self.assertEqual(snapshot_here(), before)
 
     # --- imported sensibly -------------------------------------------------------------
 

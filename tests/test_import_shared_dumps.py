@@ -2,7 +2,7 @@
 
 from annotations.models import Commentary
 from archive.models import Article, Hashtag
-from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import
+from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import, temporary_folder
 
 
 class SeenthisDumpTests(BaseTestCase):
@@ -90,8 +90,6 @@ class SeenthisDumpTests(BaseTestCase):
         self.assertEqual(Commentary.objects.count(), 2)
 
     def test_reimport_updates_a_reply_and_adds_one_with_their_hashtags(self):
-        import tempfile
-        from pathlib import Path
 
         from archive.search import search
 
@@ -101,7 +99,7 @@ class SeenthisDumpTests(BaseTestCase):
         self.assertTrue(edit in text and reply in text, "the dump changed")
         text = text.replace(edit, edit + " #Résolu", 1)
         text = text.replace(reply, "    • Une réponse de plus, #Ajout_tardif\n\n" + reply, 1)
-        path = Path(tempfile.mkdtemp()) / "edited.txt"
+        path = temporary_folder(self) / "edited.txt"
         path.write_text(text, encoding="utf-8")
         for expected in ("1 updated, 14 unchanged", "0 updated, 15 unchanged"):
             out, _ = run_import(path)
@@ -151,8 +149,6 @@ class UpdatedDumpTests(BaseTestCase):
     dumps = (SEENTHIS_DUMP,)
 
     def test_reimporting_an_edited_dump_updates_posts_and_hashtag_counts(self):
-        import tempfile
-        from pathlib import Path
 
         chine = Hashtag.objects.get(key="chine").usage_count
         text = SEENTHIS_DUMP.read_text().replace(
@@ -161,7 +157,7 @@ class UpdatedDumpTests(BaseTestCase):
             1,
         )
         text = text.replace("    #Chine #Crédit_social #Coronavirus", "    #Coronavirus", 1)
-        path = Path(tempfile.mkdtemp()) / "edited.txt"
+        path = temporary_folder(self) / "edited.txt"
         path.write_text(text, encoding="utf-8")
         out, _ = run_import(path)
         self.assertIn("2 updated, 13 unchanged", out)

@@ -31,7 +31,7 @@ from archive.models import Article, TaggedArticle
 from archive.text import find_hashtags, hashtag_key
 from tests.archive_view import full_view, text_view, wipe
 from tests.base import make_users, run_import
-from tests.dbprocs import _snapshot
+from tests.dbprocs import snapshot_here
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", 60))  # more for a deeper search
 FAST = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -198,12 +198,12 @@ class RoundTripTests(HypothesisTestCase):
     @FAST
     @given(DUMP_TEXT)
     def test_import_never_crashes_and_refusals_change_nothing(self, text):
-        before = _snapshot()
+        before = snapshot_here()
         path = _write(text.encode("utf-8", errors="replace"))
         try:
             run_import(path)
         except CommandError:
-            self.assertEqual(_snapshot(), before)
+            self.assertEqual(snapshot_here(), before)
         finally:
             path.unlink()
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from archive.importer.errors import DumpError
 
 SNIFF_BYTES = 8192
-PIECE_BYTES = 1 << 16  # a piece of a line at most: long lines are decoded in parts
+PIECE_BYTES = 1 << 16  # read and decoded at a time
 WARNED_LINES = 20  # lines named in a warning at most, then how many more
 UTF8 = "utf-8"
 _BAD = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
@@ -50,7 +50,7 @@ class TextSource:
     done: int = 0  # bytes read so far
 
     def pieces(self) -> Iterator[tuple[int, str]]:
-        """(line number, text) in file order; a piece ends a line or is the part of a long line.
+        """(line number where it starts, text): the file's text, a block at a time.
 
         Line numbers count LF, CRLF and lone CR endings alike, as lines() does.
         """
@@ -62,37 +62,28 @@ class TextSource:
         undefined_in_cp1252 = False
         line, tail, pending_cr = 1, b"", False
         with open(self.path, "rb") as handle:
-            while True:
-                raw = handle.readline(PIECE_BYTES)
-                if not raw:
-                    break
+            while raw := handle.read(PIECE_BYTES):
                 self.done += len(raw)
-                data = tail + raw
-                if raw.endswith(b"\n"):
-                    tail = b""
-                else:  # a long line's part, or the end of the file: a character may be cut
-                    data, tail = _split_incomplete(data)
+                data, tail = _split_incomplete(tail + raw)  # a character may go on in the next
                 if not data:
                     continue
                 try:
                     text = data.decode(UTF8)
                 except UnicodeDecodeError:
                     text = data.decode(UTF8, "surrogateescape")
-                    found = _BAD.findall(text)
-                    bad_count += len(found)
-                    undefined_in_cp1252 |= any(ord(c) - 0xDC00 in _CP1252_UNDEFINED for c in found)
-                    if not bad_lines or bad_lines[-1] != line:
-                        bad_lines.append(line)
+                    for bad in _BAD.finditer(text):
+                        bad_count += 1
+                        undefined_in_cp1252 |= ord(bad.group()) - 0xDC00 in _CP1252_UNDEFINED
+                        at = line + _count_line_ends(text[: bad.start()], pending_cr)
+                        if not bad_lines or bad_lines[-1] != at:
+                            bad_lines.append(at)
                     text = _BAD.sub("\ufffd", text)  # one character for each bad byte
                 multibyte += len(data) - len(text)  # the extra bytes of valid non-ASCII characters
-                if line == 1 and self.done == len(raw):
+                if self.done == len(raw):
                     text = text.removeprefix("\ufeff")
                 yield line, text
-                ends = len(_NEWLINE.findall(text))
-                if pending_cr and text.startswith("\n"):
-                    ends -= 1  # the CR of the last piece and this LF end one line
+                line += _count_line_ends(text, pending_cr)
                 pending_cr = text.endswith("\r")
-                line += ends
         if tail:  # the file ends inside a UTF-8 character
             bad_count += len(tail)
             undefined_in_cp1252 |= any(byte in _CP1252_UNDEFINED for byte in tail)
@@ -117,13 +108,10 @@ class TextSource:
         line, pending_cr = 1, False
         with open(self.path, encoding=self.encoding, newline="") as handle:
             while text := _read_legacy(self, handle, line):
-                self.done += len(text)
+                self.done += len(text.encode(self.encoding))
                 yield line, text
-                ends = len(_NEWLINE.findall(text))
-                if pending_cr and text.startswith("\n"):
-                    ends -= 1
+                line += _count_line_ends(text, pending_cr)
                 pending_cr = text.endswith("\r")
-                line += ends
 
     def lines(self) -> Iterator[tuple[int, str]]:
         """(line number, line without its ending); CRLF, CR and LF all end a line."""
@@ -155,9 +143,15 @@ class TextSource:
         return min(self.done, self.size)
 
 
+def _count_line_ends(text: str, after_cr: bool) -> int:
+    """Line endings in `text`; a LF first ends no line when the text before ended with a CR."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends - 1 if after_cr and text.startswith("\n") else ends
+
+
 def _read_legacy(source: TextSource, handle, line: int) -> str:
     try:
-        return handle.readline(PIECE_BYTES)
+        return handle.read(PIECE_BYTES)
     except UnicodeDecodeError:  # cp1252 leaves five bytes undefined; latin-1 none
         raise LegacyEncoding(source, "latin-1", line) from None
 

@@ -38,6 +38,7 @@ MAX_ARTICLE_CHARS = 64 << 20  # one article larger than this is refused, not rea
 
 _START_RE = re.compile(r"\{\s*(?:\"|\})|\[\s*(?:\{|\]|$)")
 _WS = " \t\r\n"
+_LINE_PIECE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _OPEN = {"start_map": "end_map", "start_array": "end_array"}
 
 
@@ -92,14 +93,17 @@ class _Events:
         found = ijson.sendable_list()
         parser = ijson.basic_parse_coro(found, use_float=True)
         try:
-            for line, piece in self.source.pieces():  # a piece never spans two lines
+            after_cr = False
+            for line, block in self.source.pieces():
                 self.line = line
-                parser.send(piece.encode())
-                for event, value in found:
-                    yield line, event, value
-                del found[:]
-                if piece.endswith(("\n", "\r")):
-                    self.line = line + 1
+                for piece in _LINE_PIECE.findall(block):  # sent a line at a time: errors name it
+                    parser.send(piece.encode())
+                    for event, value in found:
+                        yield self.line, event, value
+                    del found[:]
+                    if piece.endswith(("\n", "\r")) and not (after_cr and piece == "\n"):
+                        self.line += 1
+                    after_cr = piece.endswith("\r")
             parser.close()
         except ijson.JSONError as error:
             raise self.error(_describe(error)) from None

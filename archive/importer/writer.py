@@ -243,15 +243,14 @@ class BatchWriter:
         table = Article._meta.db_table
         ids = allocate_ids(table, len(items))
         adapt = connection.ops.adapt_datetimefield_value
+        now = adapt(self.now)  # once: most rows are a dump's, all made now
         rows = []
         for pk, item in zip(ids, items, strict=True):
             values = self._article_values(item, None)
             for name in ("paragraphs", "links", "mentions"):
                 values[name] = _json(values[name])
-            values["created"], values["updated"] = (
-                adapt(values["created"]),
-                adapt(values["updated"]),
-            )
+            for name in ("created", "updated"):
+                values[name] = now if values[name] is self.now else adapt(values[name])
             rows.append((pk, item.post.key, *(values[name] for name in EXPORTED_ARTICLE_FIELDS)))
         insert_rows(table, ARTICLE_COLUMNS, rows)
         return ids
@@ -309,14 +308,20 @@ class BatchWriter:
         old_uses.delete()
         uses: dict[tuple[int, int], tuple] = {}
         for post, article_id in written:
-            by_curator = post.restored.curator_hashtags if restoring else ()
-            curator_keys = {hashtag_key(t) for t in by_curator}
+            curator_keys = (
+                {hashtag_key(t) for t in post.restored.curator_hashtags} if restoring else ()
+            )
             for spelling in post.hashtags:
-                tag = tags[hashtag_key(spelling)]
+                key = hashtag_key(spelling)
+                tag = tags[key]
                 if (article_id, tag.pk) in keep or (article_id, tag.pk) in uses:
                     continue  # kept as the curator left it, or written twice (an alias)
-                origin = "curator" if hashtag_key(spelling) in curator_keys else "dump"
-                uses[article_id, tag.pk] = (article_id, tag.pk, use_spelling(spelling, tag), origin)
+                uses[article_id, tag.pk] = (
+                    article_id,
+                    tag.pk,
+                    spelling if tag.key == key else tag.name,  # hashtags.use_spelling
+                    "curator" if key in curator_keys else "dump",
+                )
         insert_rows(
             TaggedArticle._meta.db_table,
             ["content_object_id", "tag_id", "spelling", "origin"],

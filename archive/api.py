@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from archive.models import Article, Hashtag
-from archive.pagecache import page_cache
+from archive.pagecache import page_cache, request_revision
 from archive.pagination import page_number, paginate
 from archive.queries import article_count, articles_in_order, attach_tags, newest_ids_with_tag
 from archive.search import search
@@ -65,7 +65,7 @@ def article_full(article: Article) -> dict:
 @require_safe
 def articles(request: HttpRequest) -> JsonResponse:
     queryset = Article.objects.order_by("-created", "id")
-    count = article_count()
+    count = article_count(request_revision(request))
     tag_name = request.GET.get("tag", "").strip().lstrip("#")
     if tag_name:
         tag = (

@@ -98,13 +98,13 @@ def articles_in_order(ids: list[int]) -> list[Article]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def article_count() -> int:
-    """The number of articles, recounted at most once a minute (COUNT(*) is slow on big tables)."""
-    return cache.get_or_set(ARTICLE_COUNT_KEY, Article.objects.count, COUNT_CACHE_SECONDS)
-
-
-def forget_article_count() -> None:
-    cache.delete(ARTICLE_COUNT_KEY)
+def article_count(revision: int) -> int:
+    """The number of articles at this revision of the archive (archive/pagecache.py): counted
+    once per revision and process (COUNT(*) is slow on big tables), never older than the list it
+    goes with."""
+    return cache.get_or_set(
+        f"{ARTICLE_COUNT_KEY}:{revision}", Article.objects.count, COUNT_CACHE_SECONDS
+    )
 
 
 def related_hashtags(tag: Hashtag, limit: int = 12) -> list[tuple[Hashtag, int]]:

@@ -15,9 +15,11 @@ from functools import lru_cache
 # http(s) URLs; stops at white space and at the quotes and brackets that usually close a URL.
 URL_RE = re.compile(r"""https?://[^\s<>"'«»“”‘’]+""", re.IGNORECASE)
 URL_TRAILING = ".,;:!?)]}…'’»"
-# A hashtag starts with a letter, then letters, digits, "_" or "-"; it never ends in "-".
-# Not inside a word or after "&" (HTML entities) or "/" (paths).
-HASHTAG_RE = re.compile(r"(?<![\w&/#])#([^\W\d_][\w-]*)")
+# A hashtag starts with a letter, then letters, digits, "_", "-" or an apostrophe (' or ’, as
+# seenthis allows: #liberté_d’expression); it never ends in "-" or an apostrophe. Not inside a
+# word or after "&" (HTML entities) or "/" (paths).
+HASHTAG_BODY = r"[^\W\d_](?:[\w-]|['’](?=\w))*"
+HASHTAG_RE = re.compile(rf"(?<![\w&/#])#({HASHTAG_BODY})")
 MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.-]*[\w])")
 WORD_RE = re.compile(r"\w+")
 HASHTAG_MAX = 100
@@ -104,7 +106,7 @@ def _split_words(text: str) -> Iterator[Span]:
 
 
 _TAG_OR_MENTION_RE = re.compile(
-    r"(?<![\w&/#])#(?P<tag>[^\W\d_][\w-]*)|(?<![\w@.])@(?P<mention>[A-Za-z0-9_](?:[\w.-]*\w)?)"
+    rf"(?<![\w&/#])#(?P<tag>{HASHTAG_BODY})|(?<![\w@.])@(?P<mention>[A-Za-z0-9_](?:[\w.-]*\w)?)"
 )
 
 

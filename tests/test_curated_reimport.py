@@ -18,6 +18,7 @@ from django.db.models import Count
 
 from annotations.notes import create_note
 from archive.articles import delete_articles
+from archive.changes import record_change
 from archive.hashtags import set_article_hashtags
 from archive.models import Article, Hashtag, TaggedArticle
 from tests.base import DEMO_DUMPS, BaseTestCase, run_import
@@ -173,3 +174,23 @@ class RecountCommandTests(BaseTestCase):
         self.assertIn(f"#{france.name}: {right + 3} → {right} articles", out.getvalue())
         self.assertIn("1 hashtag count(s) repaired", out.getvalue())
         assert_counts_true(self)
+
+
+class CountsAgreeWithListsTests(BaseTestCase):
+    dumps = (DUMP,)
+
+    def test_the_api_count_follows_a_write_made_by_another_process(self):
+        """The count is kept per revision: a write that this process did not make (an import
+        in another process) shows at once, not a minute later."""
+        first = self.client.get("/api/articles/").json()
+        self.assertEqual(first["count"], Article.objects.count())
+        source = Article.objects.first()
+        Article.objects.create(
+            title="Written elsewhere",
+            external_key="elsewhere",
+            created=source.created,
+            updated=source.updated,
+        )
+        record_change()  # what the other process's write path ends with
+        again = self.client.get("/api/articles/").json()
+        self.assertEqual(again["count"], first["count"] + 1)

@@ -58,6 +58,18 @@ class SeenthisDumpTests(BaseTestCase):
         blacklists = self.article("China blacklists")
         self.assertIn("social_credit", set(blacklists.hashtags.values_list("key", flat=True)))
 
+    def test_hashtags_keep_their_apostrophes(self):
+        """As seenthis reads them: #liberté_d'expression is one hashtag, not #liberté_d."""
+        keys = set(Hashtag.objects.values_list("key", flat=True))
+        self.assertIn("liberté_d'expression", keys)
+        self.assertIn("investissements_à_l'étranger", keys)
+        self.assertFalse({"liberté_d", "investissements_à_l"} & keys)
+        tag = Hashtag.objects.get(key="liberté_d'expression")
+        page = self.client.get(tag.get_absolute_url())
+        self.assertContains(page, "#liberté_d&#x27;expression")
+        found = self.client.get("/api/search/", {"q": "#liberté_d'expression"}).json()
+        self.assertEqual(found["count"], tag.usage_count)
+
     def test_things_that_are_not_hashtags(self):
         identity = self.article("Identité numérique")
         self.assertEqual(

@@ -21,7 +21,6 @@ from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bu
 from archive.importer.results import FileResult, ImportSummary, Progress
 from archive.importer.worker import PreparationWorker
 from archive.importer.writer import BatchWriter
-from archive.queries import forget_article_count
 from archive.text import hashtag_key
 
 IMPORT_CACHE_KIB = 128 * 1024
@@ -156,7 +155,6 @@ def _import_source(source: TextSource, *, title, url, tags, progress, worker) ->
             writer.abandon()  # after an error: drop the batches still being prepared
         refresh_hashtags(result.tags, usage_deltas=writer.usage_deltas, names_for=writer.renamed)
         record_change()  # every article was indexed as its batch was written
-    forget_article_count()
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
     return result

@@ -14,18 +14,18 @@ import re
 from dataclasses import dataclass, field
 
 from archive.search.analysis import MAX_WORD, TOKEN_RE
-from archive.text import fold
+from archive.text import HASHTAG_BODY, fold
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 16
 MAX_PHRASE_WORDS = 32
 
 _TOKEN = re.compile(
-    r"""
+    rf"""
     (?P<neg>-)?
     (?:
         "(?P<phrase>[^"]*)(?:"|$)           # a quoted phrase; a lone quote runs to the end
-      | \#(?P<tag>[^\W\d_][\w-]*)           # a hashtag
+      | \#(?P<tag>{HASHTAG_BODY})           # a hashtag, as archive/text.py reads one
       | (?P<word>[^\s"]+)                   # anything else up to a space or a quote
     )
     """,

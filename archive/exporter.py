@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from annotations.models import Commentary, TaggedCommentary
 from archive.importer.fields import COMMENTARY_FIELDS, EXPORTED_ARTICLE_FIELDS
+from archive.importer.parse import VIA_RE
 from archive.models import Article, Hashtag, HashtagRemoval, TaggedArticle
 from archive.text import find_hashtags, hashtag_fits, hashtag_key
 
@@ -143,6 +144,8 @@ def text_post(row: dict) -> str:
     if tags:
         lines.append("    " + " ".join(f"#{t}" for t in tags))
         lines.append("")
+    if row["attribution"] and VIA_RE.match(f"via {row['attribution']}"):
+        lines.extend([f"    via {row['attribution']}", ""])
     for item in row["commentary"]:
         if item["text"].strip():
             lines.extend(_indented(item["text"], "    • ", "      "))
@@ -205,6 +208,7 @@ def json_article(row: dict) -> dict:
         "key": row["external_key"],
         "title": row["title"],
         "url": row["url"],
+        "attribution": row["attribution"],
         "paragraphs": row["paragraphs"],
         "language": row["language"],
         "links": row["links"],

@@ -99,6 +99,9 @@ class HashtagAlias(models.Model):
 class Article(models.Model):
     title = models.TextField()
     url = models.TextField(blank=True, help_text="Source URL, exactly as given in the dump.")
+    attribution = models.CharField(
+        max_length=200, blank=True, help_text='Whom the post came from: "@name" of "via @name".'
+    )
     paragraphs = models.JSONField(
         default=list, help_text='Ordered paragraphs: [{"text": "…", "lang": "fr"}, …].'
     )

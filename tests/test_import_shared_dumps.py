@@ -58,6 +58,25 @@ class SeenthisDumpTests(BaseTestCase):
         blacklists = self.article("China blacklists")
         self.assertIn("social_credit", set(blacklists.hashtags.values_list("key", flat=True)))
 
+    def test_a_source_pasted_above_the_hashtags_and_a_via_line(self):
+        """The post "China blacklists…" has no URL under its title: its independent.co.uk link
+        stands alone above its hashtags, and "via @isskein" closes it."""
+        article = self.article("China blacklists")
+        self.assertTrue(article.url.startswith("https://www.independent.co.uk/news/world/asia/"))
+        self.assertEqual(article.attribution, "@isskein")
+        self.assertNotIn("independent.co.uk", article.text)
+        self.assertNotIn("via @isskein", article.text)
+        self.assertIn("#Chine", " ".join(f"#{t.name}" for t in article.hashtags.all()))
+        page = self.client.get(article.get_absolute_url()).content.decode()
+        self.assertIn(f'<a href="{article.url}" rel="nofollow noopener" class="ext">', page)
+        self.assertIn('<span class="attribution">via @isskein</span>', page)
+        self.assertEqual(
+            self.client.get("/api/search/", {"q": '"discredited people become bankrupt"'}).json()[
+                "count"
+            ],
+            1,
+        )
+
     def test_hashtags_keep_their_apostrophes(self):
         """As seenthis reads them: #liberté_d'expression is one hashtag, not #liberté_d."""
         keys = set(Hashtag.objects.values_list("key", flat=True))

@@ -4,6 +4,7 @@
 IMPORTED_ARTICLE_FIELDS = [
     "title",
     "url",
+    "attribution",
     "paragraphs",
     "language",
     "links",

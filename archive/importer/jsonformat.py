@@ -322,6 +322,7 @@ def read_article(data, line: int) -> ParsedPost:
         hashtags=_hashtags(data),
         links=_list_of_strings(data, "links"),
         mentions=_list_of_strings(data, "mentions"),
+        attribution=_string(data, "attribution", max_length=200),
         key=_string(data, "key", max_length=64) or post_key(title, url),
         restored=RestoredArticle(
             paragraph_langs=langs,

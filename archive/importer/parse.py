@@ -19,11 +19,13 @@ from collections.abc import Iterable, Iterator
 
 from archive.importer.errors import DumpError
 from archive.importer.posts import ParsedCommentary, ParsedPost
-from archive.text import URL_RE, hashtag_key, is_hashtag_line, split_spans, unique
+from archive.text import URL_RE, clean_url, hashtag_key, is_hashtag_line, split_spans, unique
 
 POST_RE = re.compile(r"^(?:  )?•[ \t]+(.*)$|^(?:  )?•$")
 REPLY_RE = re.compile(r"^    •[ \t]+(.*)$|^    •$")
 LONE_URL_RE = re.compile(rf"^\s*({URL_RE.pattern})\s*$", re.IGNORECASE)
+# "via @someone" closing a post: who it came from (seenthis's attribution).
+VIA_RE = re.compile(r"^\s*via\s+(@[\w.-]*\w(?:[\s,]+@[\w.-]*\w)*)\s*$", re.IGNORECASE)
 
 # A longer "title" is a paragraph (a plain text with no title line, a runaway line): it is kept
 # whole as the first paragraph, and the title is its beginning.
@@ -74,7 +76,7 @@ def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPos
             reply.take(reply_body.close())
             if reply.paragraphs:
                 post.replies.append(reply)
-        return finish_post(post, body.close())
+        return finish_post(post, take_source_and_attribution(post, body.close()))
 
     for number, line in lines:
         post_match = POST_RE.match(line)
@@ -171,6 +173,37 @@ def shorten(text: str, length: int = SHORT_TITLE) -> str:
     return cut.rstrip() + "…"
 
 
+def take_source_and_attribution(post: ParsedPost, paragraphs: list[str]) -> list[str]:
+    """A closing "via @name" paragraph is the post's attribution; and when no URL follows the
+    title, a URL alone on its line right above the post's closing hashtag lines (as seenthis
+    writes a source pasted at the end) is its source. A lone URL elsewhere stays text: a text
+    export, which writes hashtags as a paragraph of their own, reads back the same.
+    Returns the paragraphs left. Only for the bulleted export: a plain article's last line is
+    often a reader's comment, links included (its source comes with --url)."""
+    paragraphs = list(paragraphs)
+    if paragraphs and (via := VIA_RE.match(paragraphs[-1])):
+        post.attribution = " ".join(via.group(1).replace(",", " ").split())
+        paragraphs.pop()
+    if post.url:
+        return paragraphs
+    for index in range(len(paragraphs) - 1, -1, -1):
+        lines = paragraphs[index].split("\n")
+        tail = len(lines)
+        while tail and is_hashtag_line(lines[tail - 1]):
+            tail -= 1
+        if tail == len(lines):
+            break  # the text ends with text, not hashtags: no source pasted above them
+        if not tail:
+            continue  # hashtags only: look at the paragraph before
+        source = LONE_URL_RE.match(lines[tail - 1])
+        if source:
+            post.url = clean_url(source.group(1))
+            rest = "\n".join(lines[: tail - 1] + lines[tail:])
+            paragraphs[index : index + 1] = [rest] if rest.strip() else []
+        break
+    return paragraphs
+
+
 def finish_post(post: ParsedPost, paragraphs: list[str]) -> ParsedPost:
     """Pull hashtags, links and mentions out of the text; hashtag-only paragraphs become tags."""
     kept: list[str] = []
@@ -205,5 +238,5 @@ def finish_post(post: ParsedPost, paragraphs: list[str]) -> ParsedPost:
         by_key.setdefault(hashtag_key(tag), tag)
     post.hashtags = list(by_key.values())
     post.links = [link for link in unique(links) if link != post.url]
-    post.mentions = unique(mentions)
+    post.mentions = unique([*mentions, *post.attribution.split()])
     return post

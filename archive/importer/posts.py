@@ -105,6 +105,7 @@ class ParsedPost:
     links: list[str] = field(default_factory=list)
     mentions: list[str] = field(default_factory=list)
     replies: list[ParsedCommentary] = field(default_factory=list)
+    attribution: str = ""  # "@name": whom the post came from ("via @name")
     key: str = ""  # stable identity within the archive: given by a JSON export, else the writer's
     digest: str = ""  # set by the writer: content_hash(), computed once per post
     restored: RestoredArticle | None = None
@@ -122,4 +123,6 @@ class ParsedPost:
             self.hashtags,
             [r.paragraphs for r in self.replies],
         ]
+        if self.attribution:  # (posts without one keep the hash they always had)
+            payload.append(self.attribution)
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()

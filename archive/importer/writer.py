@@ -218,6 +218,7 @@ class BatchWriter:
         values = {
             "title": post.title,
             "url": post.url,
+            "attribution": post.attribution,
             "paragraphs": [
                 {"text": t, "lang": lang}
                 for t, lang in zip(post.paragraphs, item.paragraph_langs, strict=True)

@@ -21,7 +21,7 @@ from archive.articles import delete_articles
 from archive.changes import record_change
 from archive.hashtags import set_article_hashtags
 from archive.models import Article, Hashtag, TaggedArticle
-from tests.base import DEMO_DUMPS, BaseTestCase, run_import
+from tests.base import DEMO_DUMPS, SEENTHIS_DUMP, BaseTestCase, run_import
 
 DUMP = DEMO_DUMPS / "demo_seenthis_export.txt"
 GARES = "La vidéosurveillance algorithmique arrive dans les gares"
@@ -194,3 +194,37 @@ class CountsAgreeWithListsTests(BaseTestCase):
         record_change()  # what the other process's write path ends with
         again = self.client.get("/api/articles/").json()
         self.assertEqual(again["count"], first["count"] + 1)
+
+
+class OneAnswerPerHashtagTests(BaseTestCase):
+    """A hashtag written only in a reply or a note tags that commentary, not its article: the
+    tag page's articles, a #tag search and the API list the same articles, for every hashtag
+    of the real dumps (the tag page shows the commentary apart, under its own heading)."""
+
+    dumps = (SEENTHIS_DUMP, DUMP)
+
+    def test_tag_page_search_and_api_list_the_same_articles(self):
+        checked = 0
+        for tag in Hashtag.objects.order_by("key"):
+            on_page = set(
+                TaggedArticle.objects.filter(tag=tag).values_list("content_object_id", flat=True)
+            )
+            self.assertEqual(tag.usage_count, len(on_page), tag.name)
+            api = self.client.get("/api/articles/", {"tag": tag.key}).json()
+            self.assertEqual(api["count"], len(on_page), tag.name)
+            found = self.client.get("/api/search/", {"q": f"#{tag.key}"}).json()
+            self.assertEqual(found["count"], len(on_page), tag.name)
+            if len(on_page) <= 20:
+                self.assertEqual({a["id"] for a in api["results"]}, on_page, tag.name)
+                self.assertEqual({a["id"] for a in found["results"]}, on_page, tag.name)
+            checked += 1
+        self.assertGreater(checked, 100)
+
+    def test_a_hashtag_only_in_a_reply_shows_its_commentary_not_an_article(self):
+        nice = Hashtag.objects.get(key="nice")
+        self.assertEqual(nice.usage_count, 0)
+        page = self.client.get(nice.get_absolute_url()).content.decode()
+        self.assertIn("Même chose à Nice depuis 2019", page)  # under "Commentary with #Nice"
+        self.assertNotIn('<article class="card">', page)
+        self.assertEqual(self.client.get("/api/search/", {"q": "#Nice"}).json()["count"], 0)
+        self.assertNotIn(">#Nice<", self.client.get("/tags/").content.decode())

@@ -214,3 +214,26 @@ class FTS5SelfCheckTests(SimpleTestCase):
                     get_backend().ranks(parse("alpha"), [1])
             get_backend().ranks(parse("alpha"), [1])  # checked again, and passes
             self.assertTrue(scoring.bm25_checked)
+
+
+class IndexFollowsDeletesTests(BaseTestCase):
+    dumps = (SEENTHIS_DUMP,)
+
+    def test_deleting_articles_removes_their_index_rows_after_every_migration(self):
+        """A migration that rebuilds archive_article drops its triggers; the index's delete
+        trigger must be there after all of them, or deleted articles stay findable."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                "AND name = 'archive_article_search_delete'"
+            )
+            self.assertEqual(cursor.fetchone()[0], 1)
+        found = search("surveillance")
+        self.assertGreater(found.total, 0)
+        Article.objects.filter(pk__in=[hit.article.pk for hit in found.hits]).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {TABLE} "
+                "WHERE rowid NOT IN (SELECT id FROM archive_article)"
+            )
+            self.assertEqual(cursor.fetchone()[0], 0)

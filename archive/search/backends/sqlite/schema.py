@@ -8,12 +8,14 @@ CREATE_TABLE_SQL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
     f"{', '.join(COLUMNS)}, tokenize = 'unicode61 remove_diacritics 2')"
 )
-CREATE_SQL = [
-    CREATE_TABLE_SQL,
-    # Deleting an article removes its index row, whichever code path deletes it.
+# Deleting an article removes its index row, whichever code path deletes it. A migration that
+# makes SQLite rebuild archive_article (most column changes do) drops it: such a migration must
+# run it again (as 0010 does); tests/test_search_backend_sqlite.py checks it is there.
+DELETE_TRIGGER_SQL = (
     f"CREATE TRIGGER IF NOT EXISTS archive_article_search_delete AFTER DELETE ON archive_article "
-    f"BEGIN DELETE FROM {TABLE} WHERE rowid = old.id; END",
-]
+    f"BEGIN DELETE FROM {TABLE} WHERE rowid = old.id; END"
+)
+CREATE_SQL = [CREATE_TABLE_SQL, DELETE_TRIGGER_SQL]
 DROP_SQL = [
     "DROP TRIGGER IF EXISTS archive_article_search_delete",
     f"DROP TABLE IF EXISTS {TABLE}",

@@ -233,7 +233,6 @@ class IndexFollowsDeletesTests(BaseTestCase):
         Article.objects.filter(pk__in=[hit.article.pk for hit in found.hits]).delete()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT count(*) FROM {TABLE} "
-                "WHERE rowid NOT IN (SELECT id FROM archive_article)"
+                f"SELECT count(*) FROM {TABLE} WHERE rowid NOT IN (SELECT id FROM archive_article)"
             )
             self.assertEqual(cursor.fetchone()[0], 0)

@@ -131,11 +131,16 @@ class SearchBackend:
         """upsert() for articles known to have no index row yet (new ones, in an import)."""
         self.upsert(documents)
 
+    # The engine's writes module: delete(cursor, ids) and clear(cursor), among others.
+    writes = None
+
     def delete(self, article_ids: list[int]) -> None:
-        raise NotImplementedError
+        with self.connection.cursor() as cursor:
+            self.writes.delete(cursor, article_ids)
 
     def clear(self) -> None:
-        raise NotImplementedError
+        with self.connection.cursor() as cursor:
+            self.writes.clear(cursor)
 
     def candidates(
         self, query: Query, *, language: str | None, limit: int, count_limit: int

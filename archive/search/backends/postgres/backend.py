@@ -25,6 +25,7 @@ from archive.search.query import Query
 
 
 class PostgresBackend(SearchBackend):
+    writes = writes  # SearchBackend.delete() and clear() use it
     TAG_PREFILTER = True  # wanted hashtags go to the GIN search as lexemes (candidates)
     DRIVE_BY_RAREST_TAG = False  # the planner picks the plan well once it sees hashtag ids
 
@@ -39,14 +40,6 @@ class PostgresBackend(SearchBackend):
             return
         with self.connection.cursor() as cursor:
             writes.write(cursor, documents, on_conflict)
-
-    def delete(self, article_ids: list[int]) -> None:
-        with self.connection.cursor() as cursor:
-            writes.delete(cursor, article_ids)
-
-    def clear(self) -> None:
-        with self.connection.cursor() as cursor:
-            writes.clear(cursor)
 
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         sql, params = excluded_tsquery_sql(query)

@@ -30,6 +30,7 @@ from archive.search.query import Query
 
 
 class SQLiteBackend(SearchBackend):
+    writes = writes  # SearchBackend.delete() and clear() use it
     TAG_PREFILTER = True  # wanted hashtags also go to FTS5, as phrases (query.tag_expression)
     RANK_METHOD: str | None = None  # "text" or "bm25" to always rank one way (tests)
 
@@ -45,14 +46,6 @@ class SQLiteBackend(SearchBackend):
             return
         with self.connection.cursor() as cursor:
             writes.insert(cursor, documents)
-
-    def delete(self, article_ids: list[int]) -> None:
-        with self.connection.cursor() as cursor:
-            writes.delete(cursor, article_ids)
-
-    def clear(self) -> None:
-        with self.connection.cursor() as cursor:
-            writes.clear(cursor)
 
     def optimize(self) -> None:
         with self.connection.cursor() as cursor:

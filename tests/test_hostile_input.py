@@ -5,6 +5,7 @@ XML can; links from a dump are links only when they are http(s). See docs/securi
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 from annotations.models import Commentary
@@ -130,3 +131,45 @@ class ControlCharacterRequestTests(BaseTestCase):
         response = self.client.post(url, "[" * 100_000, content_type="text/plain")
         self.assertEqual(response.status_code, 400)
         self.assertFalse(Commentary.objects.exists())
+
+
+class FeedXmlTests(BaseTestCase):
+    """Feeds hold only characters XML 1.0 can carry, and text comes out as text."""
+
+    TITLE = f"Titre {ESCAPES}<script>alert(1)</script> & fin\ufffe"
+    TEXT = f"<img src=x onerror=alert(2)> {ESCAPES}<b>gras</b> &amp; surveillance"
+
+    def setUp(self):
+        super().setUp()
+        import_json(
+            self,
+            [
+                {
+                    "title": self.TITLE,
+                    "url": "https://example.org/a",
+                    "paragraphs": [{"text": self.TEXT, "lang": "fr"}],
+                    "hashtags": ["surveillance", "b\x1bad"],
+                }
+            ],
+        )
+
+    def entries(self, url: str) -> list[ET.Element]:
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200, url)
+        root = ET.fromstring(response.content)  # a real XML parser: well-formed or an error
+        return root.findall(f"{ATOM}entry")
+
+    def test_feeds_drop_what_xml_cannot_carry_and_send_text_as_text(self):
+        for url in ["/feed/", "/tags/surveillance/feed/", "/search/feed/?q=surveillance"]:
+            [entry] = self.entries(url)
+            title = entry.find(f"{ATOM}title")
+            self.assertIn(title.get("type"), (None, "text"), url)  # Atom's default is text
+            self.assertEqual(title.text, "Titre [31m<script>alert(1)</script> & fin", url)
+            summary = entry.find(f"{ATOM}summary")
+            self.assertEqual(summary.get("type"), "text", url)
+            self.assertEqual(
+                summary.text, "<img src=x onerror=alert(2)> [31m<b>gras</b> &amp; surveillance"
+            )
+            terms = {c.get("term") for c in entry.findall(f"{ATOM}category")}
+            self.assertIn("surveillance", terms)
+            self.assertFalse(any("\x1b" in term for term in terms), url)

@@ -173,3 +173,41 @@ class FeedXmlTests(BaseTestCase):
             terms = {c.get("term") for c in entry.findall(f"{ATOM}category")}
             self.assertIn("surveillance", terms)
             self.assertFalse(any("\x1b" in term for term in terms), url)
+
+
+class ImportedLinkTests(BaseTestCase):
+    """Only http(s) addresses are ever links, whatever the dump says."""
+
+    def test_javascript_and_data_links_from_a_json_dump_are_text(self):
+        hostile = [
+            "javascript:alert(1)",
+            " JavaScript:alert(2)",
+            "data:text/html,<script>alert(3)</script>",
+            "vbscript:msgbox(4)",
+            "httpx:alert(5)",
+            "//evil.example/6",
+        ]
+        import_json(
+            self,
+            [
+                {
+                    "title": "Liens",
+                    "url": "javascript:alert(0)",
+                    "paragraphs": [{"text": "Texte.", "lang": "fr"}],
+                    "links": [*hostile, "https://example.org/ok", "HTTP://example.org/up"],
+                },
+                {
+                    "title": "Données",
+                    "url": "data:text/html,<script>alert(7)</script>",
+                    "paragraphs": [{"text": "Texte.", "lang": "fr"}],
+                },
+            ],
+        )
+        article = Article.objects.get(title="Liens")
+        body = self.client.get(article.get_absolute_url()).content.decode()
+        external = [h for h in hrefs(body) if not h.startswith(("/", "#"))]
+        self.assertEqual(external, ["https://example.org/ok", "HTTP://example.org/up"])
+        self.assertIn("javascript:alert(1)", body)  # still shown, as text
+        self.assertIn("data:text/html,&lt;script&gt;alert(3)&lt;/script&gt;", body)
+        body = self.client.get(Article.objects.get(title="Données").get_absolute_url())
+        self.assertNotIn("data:", " ".join(hrefs(body.content.decode())))

@@ -39,6 +39,19 @@ def test_refuses_to_start_without_secret_key():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "key",
+    ["short", "a" * 60, "abcd" * 15, "django-insecure-" + "0123456789" * 5, "x" * 20 + "0123"],
+)
+def test_refuses_to_start_with_a_weak_secret_key(key):
+    result = manage("check", env=dict(PRODUCTION, SECRET_KEY=key), check=False)
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+    assert "at least 50 characters, 5 of them different" in result.stderr
+    assert key not in result.stderr  # a key is never printed, even a bad one
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.django_db
 def test_gunicorn_serves_pages_with_security_headers():
     with (

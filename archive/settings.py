@@ -184,6 +184,14 @@ ARCHIVE_IMPORT_WORKER_BYTES = env_int("ARCHIVE_IMPORT_WORKER_BYTES", 4_000_000)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line": {"()": "archive.logs.OneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "console_one_line": {"class": "logging.StreamHandler", "filters": ["one_line"]},
+    },
+    "loggers": {
+        # A refused Host header is the visitor's doing: one line, no traceback, header cut.
+        "django.security.DisallowedHost": {"handlers": ["console_one_line"], "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -27,8 +27,9 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
 class RequestInputMiddleware:
-    """Answers 400 (JSON under /api/, plain text elsewhere) when the path, a query string key or
-    value, a form field or a string in a JSON body holds a character we refuse."""
+    """Answers 400 (JSON under /api/, plain text elsewhere) when the path, the Authorization
+    header, a query string key or value, a form field or a string in a JSON body holds a
+    character we refuse; drops cookies that hold control characters."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,6 +38,16 @@ class RequestInputMiddleware:
         problem = input_problem(request)
         if problem:
             return refusal(request, problem)
+        cookies = request.COOKIES
+        if any(PATH_FORBIDDEN.search(k) or PATH_FORBIDDEN.search(v) for k, v in cookies.items()):
+            # `sessionid="\000…"` unquotes to a NUL (PostgreSQL refuses it in the session
+            # lookup); such a cookie is no cookie of ours: it is ignored, not refused (a visitor
+            # may not know how to clear it).
+            request.COOKIES = {
+                k: v
+                for k, v in cookies.items()
+                if not (PATH_FORBIDDEN.search(k) or PATH_FORBIDDEN.search(v))
+            }
         return self.get_response(request)
 
 
@@ -44,6 +55,8 @@ def input_problem(request: HttpRequest) -> str:
     """What is wrong with the request's input, or ""."""
     if PATH_FORBIDDEN.search(request.path_info):
         return "The address contains a control character."
+    if PATH_FORBIDDEN.search(request.headers.get("Authorization", "")):
+        return "The Authorization header contains a control character."
     if _bad_fields(request.GET):
         return "The query string contains a control character."
     if request.method not in BODY_METHODS:

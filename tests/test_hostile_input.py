@@ -84,6 +84,15 @@ class ControlCharacterRequestTests(BaseTestCase):
             for url in [f"/tags/{char}/", f"/tags/{char}/feed/", f"/api/{char}/"]:
                 self.assert_refused(url)
 
+    def test_control_characters_in_headers_and_cookies(self):
+        # A quoted cookie's octal escape is a NUL once parsed: the cookie is ignored.
+        self.client.cookies.load('sessionid="\\000aaaaaaaaaaaa"')
+        self.assertEqual(self.client.get("/").status_code, 200)
+        self.assertEqual(self.client.get("/api/articles/").json()["count"], 1)
+        response = self.client.get("/api/articles/", HTTP_AUTHORIZATION="Token \x00abc")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("control character", response.json()["detail"])
+
     def test_tab_and_line_breaks_in_query_values_are_harmless(self):
         for url in ["/search/?q=la%09surveillance", "/search/feed/?q=la%0D%0Asurveillance"]:
             response = self.client.get(url)

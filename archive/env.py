@@ -44,6 +44,29 @@ def env_cache_limits(prefix: str, seconds: int, entries: int) -> tuple[int, int]
     return kept_seconds, kept_entries
 
 
+# What Django's deploy check (security.W009) asks of a key; shorter keys are guessable.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE = 5
+
+
+def production_secret_key(key: str) -> str:
+    """The SECRET_KEY for DEBUG off, refused (without showing it) if missing or weak."""
+    advice = "e.g. SECRET_KEY=$(openssl rand -hex 32)"
+    if not key:
+        raise ImproperlyConfigured(f"SECRET_KEY must be set when DEBUG is off ({advice}).")
+    if (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_UNIQUE
+        or key.startswith("django-insecure-")
+    ):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak ({len(key)} characters, {len(set(key))} different): use at "
+            f"least {SECRET_KEY_MIN_LENGTH} characters, {SECRET_KEY_MIN_UNIQUE} of them "
+            f"different, not starting with django-insecure- ({advice})."
+        )
+    return key
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -1,5 +1,13 @@
+"""Atom feeds: the newest articles, a hashtag's, a search's.
+
+Every text goes out as text (Atom's type="text"), never as HTML a feed reader would run, and
+without the characters XML 1.0 cannot carry (a dump's title may hold ESC or VT: Django's XML
+writer would refuse the whole feed). See docs/security.md.
+"""
+
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
@@ -14,9 +22,42 @@ from archive.search.query import MAX_QUERY_CHARS
 
 FEED_SIZE = 30
 
+# Everything but XML 1.0's Char: C0 controls other than tab, LF and CR; lone surrogates; U+FFFE
+# and U+FFFF.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value):
+    """The text without the characters XML 1.0 cannot carry (None stays None)."""
+    if value is None:
+        return None
+    return NOT_XML.sub("", str(value))
+
+
+class TextAtomFeed(Atom1Feed):
+    """Atom with every text passed through xml_text() and the summary sent as plain text."""
+
+    def __init__(self, title, link, description, **kwargs):
+        for name in ("subtitle", "author_name", "feed_copyright"):
+            kwargs[name] = xml_text(kwargs.get(name))
+        kwargs["categories"] = [xml_text(c) for c in kwargs.get("categories") or ()]
+        super().__init__(xml_text(title), link, xml_text(description), **kwargs)
+
+    def add_item(self, title, link, description, **kwargs):
+        for name in ("author_name", "item_copyright"):
+            kwargs[name] = xml_text(kwargs.get(name))
+        kwargs["categories"] = [xml_text(c) for c in kwargs.get("categories") or ()]
+        super().add_item(xml_text(title), link, xml_text(description), **kwargs)
+
+    def add_item_elements(self, handler, item):
+        # Atom1Feed writes the summary as type="html": a reader would run the dump's markup.
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
 
 class ArticleFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = TextAtomFeed
     title = _("Newest articles")
     link = "/"
     subtitle = _("The newest articles of the archive")
@@ -28,7 +69,7 @@ class ArticleFeed(Feed):
         return item.title
 
     def item_description(self, item: Article) -> str:
-        return item.first_lines  # the feed framework escapes it
+        return item.first_lines  # plain text: TextAtomFeed says so
 
     def item_link(self, item: Article) -> str:
         return item.get_absolute_url()

@@ -118,6 +118,12 @@ def find_urls(text: str) -> list[str]:
     return [s.value for s in split_spans(text) if s.kind == "url"]
 
 
+def is_web_url(value: str) -> bool:
+    """Whether an address may be a link: http(s) only, whatever a dump says (a JSON export's
+    `url` and `links` are stored as given: javascript: and data: stay text)."""
+    return isinstance(value, str) and value[:8].lower().startswith(("http://", "https://"))
+
+
 def find_mentions(text: str) -> list[str]:
     return [s.value for s in split_spans(text) if s.kind == "mention"]
 

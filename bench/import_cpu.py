@@ -2,7 +2,7 @@
 (languages, search analysis). Run against a fresh database, e.g.:
 
     DATABASE_URL=sqlite:////tmp/split.sqlite3 DJANGO_SETTINGS_MODULE=archive.settings \\
-    SECRET_KEY=x .venv/bin/python manage.py migrate -v0
+    SECRET_KEY=$(openssl rand -hex 32) .venv/bin/python manage.py migrate -v0
     DATABASE_URL=... .venv/bin/python bench/import_cpu.py bench/out/corpus/dump_000*.txt
 
 The busier process bounds the import's rate: wall time per post is about the larger of the two.

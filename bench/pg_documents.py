@@ -39,7 +39,9 @@ def main(argv: list[str]) -> None:
             [str(PG_BIN / "createdb"), "-h", host, "-U", "postgres", "archive"], check=True
         )
         os.environ.update(
-            DATABASE_URL=url, DJANGO_SETTINGS_MODULE="archive.settings", SECRET_KEY="bench"
+            DATABASE_URL=url,
+            DJANGO_SETTINGS_MODULE="archive.settings",
+            SECRET_KEY="benchmark-only-not-a-secret-key-never-in-production-0123456789",
         )
         import django
 

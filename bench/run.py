@@ -44,7 +44,7 @@ def django_env(database_url: str) -> dict:
         {
             "DATABASE_URL": database_url,
             "DEBUG": "0",
-            "SECRET_KEY": "benchmark-only-not-a-secret",
+            "SECRET_KEY": "benchmark-only-not-a-secret-key-never-in-production-0123456789",
             "SECURE_SSL_REDIRECT": "0",
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",

@@ -46,7 +46,7 @@ def env_for(url: str) -> dict:
         DEBUG="0",
         PYTHONPATH=str(PROJECT),
     )
-    env.setdefault("SECRET_KEY", "test-suite-only-secret-key")
+    env.setdefault("SECRET_KEY", "test-suite-only-secret-key-not-for-production-0123456789")
     return env
 
 

@@ -4,7 +4,7 @@ import os
 
 # Subprocesses started by tests (tests.base.manage) do not inherit these.
 TEST_ENVIRONMENT = {
-    "SECRET_KEY": "test-suite-only-secret-key",
+    "SECRET_KEY": "test-suite-only-secret-key-not-for-production-0123456789",
     "SECURE_SSL_REDIRECT": "0",
     "SESSION_COOKIE_SECURE": "0",
     "CSRF_COOKIE_SECURE": "0",

@@ -7,9 +7,11 @@ byte after the first thousand posts) are generated here.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -114,6 +116,20 @@ class HostileDumpTests(BaseTestCase):
         with self.assertRaises(CommandError) as raised:
             run_import(self.tmp / "missing.txt")
         self.assertIn(f"{self.tmp / 'missing.txt'}: no such file or folder", str(raised.exception))
+        self.assertEqual(snapshot_here(), before)
+
+    def test_a_fifo_or_a_device_is_refused_not_waited_for(self):
+        fifo = self.tmp / "dump.fifo"
+        os.mkfifo(fifo)  # open() would wait for a writer for ever
+        # Should the import open it, a writer comes after 10 s: the test fails, it does not hang.
+        rescue = threading.Timer(10, lambda: os.close(os.open(fifo, os.O_WRONLY)))
+        rescue.start()
+        self.addCleanup(rescue.cancel)
+        before = snapshot_here()
+        for path in [fifo, Path("/dev/null")]:
+            with self.assertRaises(CommandError) as raised:
+                run_import(path)
+            self.assertIn(f"{path}: not a regular file", str(raised.exception))
         self.assertEqual(snapshot_here(), before)
 
     # --- imported sensibly -------------------------------------------------------------

@@ -1,12 +1,14 @@
 """Text from dumps and commentary is never trusted: every page type shows it escaped."""
 
 import json
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 from annotations.notes import create_note
 from archive.models import Article, Hashtag
 from tests.base import PROJECT, BaseTestCase
 
+ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE = PROJECT / "tests" / "data" / "hostile_text.txt"
 
 
@@ -110,3 +112,9 @@ class HostileTextTests(BaseTestCase):
         for url in ["/feed/", "/tags/surveillance/feed/", "/search/feed/?q=alert"]:
             feed = self.client.get(url).content.decode()
             self.assertNotIn("<script>", feed, url)
+            # As a feed reader reads it: the markup is the text of a type="text" summary.
+            [entry] = ET.fromstring(feed).findall(f"{ATOM}entry")
+            self.assertIn('<script>alert("title")</script>', entry.find(f"{ATOM}title").text)
+            summary = entry.find(f"{ATOM}summary")
+            self.assertEqual(summary.get("type"), "text", url)
+            self.assertIn("Texte avec <script>alert(3)</script>", summary.text, url)

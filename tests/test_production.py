@@ -1,5 +1,7 @@
 """Production: gunicorn serves the archive with DEBUG off, hardened headers, hashed static files."""
 
+import io
+import logging
 import socket
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from tests.base import DEMO_DUMPS, PROJECT, manage, scratch_database_url, subprocess_env
 
@@ -36,6 +39,39 @@ def test_refuses_to_start_without_secret_key():
     result = manage("check", env=env, check=False)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_refused_host_is_logged_on_one_line():
+    """The log as configured (settings.LOGGING): every stream handler a refusal can reach."""
+    written = io.StringIO()
+    loggers = [logging.getLogger(), logging.getLogger("django.security.DisallowedHost")]
+    # Ours, not pytest's capturing handlers (subclasses).
+    handlers = [h for lg in loggers for h in lg.handlers if type(h) is logging.StreamHandler]
+    assert handlers
+    streams = [h.setStream(written) for h in handlers]
+    try:
+        response = Client().get("/", HTTP_HOST="evil-" + "a" * 8000 + ".example")
+    finally:
+        for handler, stream in zip(handlers, streams, strict=True):
+            handler.setStream(stream)
+    assert response.status_code == 400
+    log = written.getvalue()
+    assert log.startswith("Invalid HTTP_HOST header: 'evil-aaaa"), log[:200]
+    assert log.count("\n") == 1 and len(log) < 1000, log.replace("a" * 50, "")
+    assert "Traceback" not in log
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["short", "a" * 60, "abcd" * 15, "django-insecure-" + "0123456789" * 5, "x" * 20 + "0123"],
+)
+def test_refuses_to_start_with_a_weak_secret_key(key):
+    result = manage("check", env=dict(PRODUCTION, SECRET_KEY=key), check=False)
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+    assert "at least 50 characters, 5 of them different" in result.stderr
+    assert key not in result.stderr  # a key is never printed, even a bad one
     assert "Traceback" not in result.stderr
 
 

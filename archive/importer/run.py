@@ -34,8 +34,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             found.extend(
                 sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
             )
-        elif path.exists():
+        elif path.is_file():
             found.append(path)
+        elif path.exists():
+            # A FIFO or a device would block open() (or be read for ever): folders skip them.
+            raise DumpError(path, None, "not a regular file")
         else:
             raise DumpError(path, None, "no such file or folder")
     return found

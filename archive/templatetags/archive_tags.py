@@ -3,6 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from archive.pagination import page_url as build_page_url
+from archive.text import is_web_url
 
 register = template.Library()
 
@@ -10,6 +11,12 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def page_url(context, number: int) -> str:
     return build_page_url(context["request"], number)
+
+
+@register.filter
+def web_url(value) -> bool:
+    """{% if address|web_url %}: only http(s) addresses become links."""
+    return is_web_url(value)
 
 
 @register.simple_tag

@@ -10,7 +10,7 @@ from archive.models import Article, Hashtag
 from archive.pagecache import page_cache, request_revision
 from archive.pagination import page_number, paginate
 from archive.queries import article_count, articles_in_order, attach_tags, newest_ids_with_tag
-from archive.search import search
+from archive.search.service import search
 from archive.text import hashtag_key
 
 

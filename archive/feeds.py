@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from archive.models import Article, Hashtag
 from archive.queries import articles_in_order, attach_tags, newest_ids_with_tag
-from archive.search import search
 from archive.search.query import MAX_QUERY_CHARS
+from archive.search.service import search
 
 FEED_SIZE = 30
 

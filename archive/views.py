@@ -27,7 +27,8 @@ from archive.queries import (
     top_hashtags,
 )
 from archive.rendering import AnchorRange, render_inline, render_paragraphs
-from archive.search import parse, search
+from archive.search.query import parse
+from archive.search.service import search
 from archive.search.snippets import Matcher
 from archive.text import fold, hashtag_key
 

@@ -3,8 +3,9 @@
     python bench/search.py bench/out/corpus/queries.json 10     # DATABASE_URL set
 
 End to end is GET /api/search/?q= through Django's test client when that route exists, else
-archive.search.search() (ranking, counting, loading articles, tags, commentary, snippets) plus the
-JSON encoding of its hits. The bare engine is the same words as one plain FTS5 MATCH or one
+archive.search.service.search() (ranking, counting, loading articles, tags, commentary,
+snippets) plus the JSON encoding of its hits. The bare engine is the same words as one plain
+FTS5 MATCH or one
 websearch_to_tsquery on the stored tsvector, ranked and limited to 20: what the database alone
 costs. Prints one JSON object.
 """
@@ -30,8 +31,8 @@ def main(argv: list[str]) -> int:
     from django.test import Client
     from django.urls import Resolver404, resolve
 
-    from archive.search import search
     from archive.search.query import Phrase, Term, parse
+    from archive.search.service import search
     from archive.text import fold
 
     queries = json.loads(open(argv[0], encoding="utf-8").read())
@@ -43,7 +44,7 @@ def main(argv: list[str]) -> int:
         mode = "GET /api/search/?q= (Django test client)"
     except Resolver404:
         client = None
-        mode = "archive.search.search() + JSON of the hits (no /api/search/ route yet)"
+        mode = "archive.search.service.search() + JSON of the hits (no /api/search/ route yet)"
 
     def end_to_end(q: str) -> int:
         if client is not None:

@@ -153,7 +153,7 @@ def snapshot_here() -> dict:
             digest.update(repr(row).encode())
             count += 1
         out[model.__name__] = [count, digest.hexdigest()]
-    from archive.search import search
+    from archive.search.service import search
 
     out["search:surveillance"] = search("surveillance").total
     return out
@@ -172,7 +172,7 @@ def _reader(stop_file: Path) -> dict:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from archive.search import search
+    from archive.search.service import search
 
     setup_test_environment()  # lets the test client's "testserver" host in
     client = Client()

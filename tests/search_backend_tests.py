@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.models import Article, Hashtag, TaggedArticle
-from archive.search import index_articles, search
 from archive.search.analysis import TOKEN_RE
 from archive.search.backends import get_backend
 from archive.search.backends.postgres.documents import PAIR_WORDS
+from archive.search.index import index_articles
+from archive.search.service import search
 from archive.text import fold
 from tests.base import DEMO_DUMPS, PLAIN_DUMP, SEENTHIS_DUMP, run_import
 

@@ -3,7 +3,7 @@
 from annotations.anchoring import TextQuote, locate
 from annotations.models import Commentary
 from archive.models import Article, Hashtag
-from archive.search import search
+from archive.search.service import search
 from tests.base import SEENTHIS_DUMP, BaseTestCase, run_import, temporary_folder
 
 PASSAGE = "Les petits bourgeois sont favorables à la surveillance des pauvres"

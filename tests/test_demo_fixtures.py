@@ -7,7 +7,7 @@ from django.core.management import call_command
 from annotations.models import Commentary
 from archive.hashtags import get_or_create_hashtags
 from archive.models import Article, Hashtag
-from archive.search import search
+from archive.search.service import search
 from tests.base import DEMO_DUMPS, BaseTestCase, run_import
 
 

@@ -122,7 +122,7 @@ class SeenthisDumpTests(BaseTestCase):
 
     def test_reimport_updates_a_reply_and_adds_one_with_their_hashtags(self):
 
-        from archive.search import search
+        from archive.search.service import search
 
         edit = "      Edit\u00a0: le productivity score n’est pas activé et va le rester."
         reply = "    • J’ai contacté notre service info"

@@ -20,7 +20,8 @@ from annotations.models import Commentary
 from archive.importer.run import import_paths
 from archive.importer.worker import WorkerError
 from archive.models import Article, Hashtag, TaggedArticle
-from archive.search import reindex_all, search
+from archive.search.index import reindex_all
+from archive.search.service import search
 from tests.base import DEMO_DUMPS, PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import
 from tests.dumpgen import write_bulleted
 

@@ -21,11 +21,12 @@ from django.utils import timezone
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from archive.models import Article
-from archive.search import index_articles, reindex_all, search
 from archive.search.analysis import TOKEN_RE
 from archive.search.backends.postgres import PostgresBackend
 from archive.search.backends.postgres.documents import word_pairs
 from archive.search.backends.postgres.query import lexeme_query
+from archive.search.index import index_articles, reindex_all
+from archive.search.service import search
 from archive.text import fold
 from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import
 from tests.search_backend_tests import (

@@ -17,7 +17,6 @@ from django.test import SimpleTestCase
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from archive.models import Article
-from archive.search import index_articles, parse, search
 from archive.search.backends import get_backend
 from archive.search.backends.sqlite import SQLiteBackend, scoring
 from archive.search.backends.sqlite.query import (
@@ -26,6 +25,9 @@ from archive.search.backends.sqlite.query import (
     required_expression,
 )
 from archive.search.backends.sqlite.schema import TABLE
+from archive.search.index import index_articles
+from archive.search.query import parse
+from archive.search.service import search
 from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase
 from tests.search_backend_tests import (
     HOSTILE_AS_WORDS,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -98,6 +99,28 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith(("archive", "anno
     assert "archive.models" in loaded and "annotations.models" in loaded
     above = [m for m in loaded if m.startswith(UPPER_LAYERS)]
     assert above == [], f"loading the models loaded {above}"
+
+
+def test_the_import_worker_needs_no_django():
+    """The worker process prepares posts with no Django set up (it starts faster and smaller):
+    what it imports must not reach models, the ORM or settings."""
+    script = (
+        "import json, sys; import archive.importer.worker; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('django', 'archive')))))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout)
+    assert "archive.importer.prepare" in loaded
+    assert [m for m in loaded if m.startswith("django")] == [], loaded
 
 
 def test_no_import_inside_a_function_without_a_reason():

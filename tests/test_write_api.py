@@ -4,7 +4,7 @@ import json
 
 from annotations.models import ApiToken, Commentary
 from archive.models import Article
-from archive.search import search
+from archive.search.service import search
 from tests.base import SEENTHIS_DUMP, BaseTestCase
 
 QUOTE = "Das Sozialpunktesystem ist im Versuchsstadium stecken geblieben."

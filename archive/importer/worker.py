@@ -17,7 +17,7 @@ import threading
 import traceback
 from pathlib import Path
 
-import django
+from archive.importer.prepare import prepare  # no Django: the child never sets it up
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 _END = object()
@@ -30,7 +30,6 @@ class WorkerError(RuntimeError):
 class PreparationWorker:
     def __init__(self):
         env = dict(os.environ)
-        env.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "archive.importer.worker"],
@@ -101,11 +100,6 @@ class PreparationWorker:
 
 
 def main() -> None:
-    # The analysis modules live in archive.search, whose package also holds the search service
-    # and so imports models: the app registry must be ready first. Settings come from the
-    # importer's environment; no database connection is opened here.
-    django.setup()
-    from archive.importer.prepare import prepare  # only once the registry is ready (above)
 
     incoming = sys.stdin.buffer
     # Answers go to the original stdout; anything printed by a library goes to stderr instead.

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from archive.search import reindex_all
+from archive.search.index import reindex_all
 
 
 class Command(BaseCommand):

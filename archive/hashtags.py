@@ -27,18 +27,21 @@ from archive.text import fold, hashtag_key
 CHUNK = 500
 
 
-def get_or_create_hashtags(spellings: Iterable[str]) -> dict[str, Hashtag]:
+def get_or_create_hashtags(spellings: Iterable[str], *, aliases: bool = True) -> dict[str, Hashtag]:
     """Hashtags by the key of each spelling, creating the missing ones in bulk (slugs kept
-    unique). An old spelling of a renamed or merged hashtag gives the hashtag it became."""
+    unique). An old spelling of a renamed or merged hashtag gives the hashtag it became
+    (`aliases=False`: the caller knows the archive has no alias)."""
     wanted: dict[str, str] = {}
     for spelling in spellings:
         wanted.setdefault(hashtag_key(spelling), spelling)
     found = {t.key: t for t in Hashtag.objects.filter(key__in=list(wanted))}
-    aliased = dict(
-        HashtagAlias.objects.filter(key__in=[k for k in wanted if k not in found]).values_list(
-            "key", "tag_id"
+    aliased = {}
+    if aliases:
+        aliased = dict(
+            HashtagAlias.objects.filter(key__in=[k for k in wanted if k not in found]).values_list(
+                "key", "tag_id"
+            )
         )
-    )
     if aliased:
         targets = Hashtag.objects.in_bulk(set(aliased.values()))
         found.update({key: targets[tag_id] for key, tag_id in aliased.items()})

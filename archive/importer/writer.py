@@ -36,7 +36,7 @@ from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepar
 from archive.importer.results import FileResult
 from archive.importer.rows import allocate_ids, insert_rows
 from archive.importer.worker import PreparationWorker
-from archive.models import Article, HashtagRemoval, TaggedArticle
+from archive.models import Article, HashtagAlias, HashtagRemoval, TaggedArticle
 from archive.search.backends import get_backend
 from archive.search.backends.base import IndexDocument
 from archive.search.index import index_articles
@@ -90,6 +90,8 @@ class BatchWriter:
         # same common hashtags again.
         self.hashtags: dict = {}
         self.users: dict[str, int | None] = {}
+        # Most archives have no renamed hashtag: then no batch looks aliases up.
+        self.aliases = HashtagAlias.objects.exists()
 
     def add(self, post: ParsedPost) -> None:
         for tag in post.hashtags:
@@ -270,7 +272,7 @@ class BatchWriter:
         ]
         missing = [t for t in spellings if hashtag_key(t) not in self.hashtags]
         if missing:
-            self.hashtags.update(get_or_create_hashtags(missing))
+            self.hashtags.update(get_or_create_hashtags(missing, aliases=self.aliases))
         for spelling in spellings:
             tag = self.hashtags[hashtag_key(spelling)]
             self.result.tags.add(tag.pk)

@@ -322,7 +322,7 @@ class BatchWriter:
                 uses[article_id, tag.pk] = (
                     article_id,
                     tag.pk,
-                    spelling if tag.key == key else tag.name,  # hashtags.use_spelling
+                    use_spelling(spelling, tag),
                     "curator" if key in curator_keys else "dump",
                 )
         insert_rows(

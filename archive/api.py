@@ -103,9 +103,24 @@ def article(request: HttpRequest, pk: int) -> JsonResponse:
 @page_cache
 @require_safe
 def tags(request: HttpRequest) -> JsonResponse:
+    """The hashtags on at least one article, most used first, a page at a time (an archive
+    may have tens of thousands)."""
     rows = Hashtag.objects.filter(usage_count__gt=0).order_by("-usage_count", "key")
+    page = paginate(
+        rows.only("name", "slug", "usage_count"),
+        page_number(request),
+        settings.ARCHIVE_TAGS_PAGE_SIZE,
+    )
+    next_url, previous_url = _page_links(request, page)
     return JsonResponse(
-        [{"name": t.name, "slug": t.slug, "count": t.usage_count} for t in rows], safe=False
+        {
+            "count": page.count,
+            "next": next_url,
+            "previous": previous_url,
+            "results": [
+                {"name": t.name, "slug": t.slug, "count": t.usage_count} for t in page.items
+            ],
+        }
     )
 
 

@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from annotations.anchoring import TextQuote, locate
+from annotations.comments_split import current_split
+from annotations.models import Commentary
 from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_curator
 from archive.cards import article_cards, kept_part
 from archive.models import Article, Hashtag
@@ -92,6 +94,15 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
                 anchors.append(AnchorRange(item.located.start, item.located.end, item.pk))
         item.html = render_inline(item.text, slugs)
         item.can_edit = can_edit_commentary(request.user, item)
+    split = current_split(article)
+    for item in commentary:
+        item.reader_comment = (
+            bool(split)
+            and item.origin == Commentary.Origin.REPLY
+            and item.external_key is not None
+            and item.position >= split.first_reply
+        )
+        item.joinable = item.reader_comment and item.position > split.first_reply
     query = parse(request.GET.get("q", ""))
     matcher = Matcher(query) if query.has_text else None
     paragraphs = render_paragraphs(article.paragraphs, slugs, anchors, matcher)
@@ -105,6 +116,8 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
             "query": request.GET.get("q", ""),
             "language_name": LANGUAGE_NAMES.get(article.language, article.language),
             "curator": is_curator(request.user),
+            "comments_split": bool(split),
+            "paragraph_start": 0,  # the index of the first paragraph shown
             "tag_editor": can_edit_hashtags(request.user),
         },
     )

@@ -130,6 +130,7 @@ def search_api(request: HttpRequest) -> JsonResponse:
         request.GET.get("q", ""),
         page=page_number(request),
         language=request.GET.get("lang") or None,
+        exact=request.GET.get("exact") == "1",
     )
 
     def link(number: int) -> str:
@@ -143,6 +144,14 @@ def search_api(request: HttpRequest) -> JsonResponse:
             "count_is_lower_bound": results.total_is_capped,
             "next": link(results.page + 1) if results.has_next else None,
             "previous": link(results.page - 1) if results.has_previous else None,
+            # Typos forgiven (not with "exact=1"): the query as corrected when words the archive
+            # does not hold were replaced, close spellings of rare words also matched (their
+            # results come after the exact ones), words close to a query that found nothing.
+            "corrected_query": results.corrected.raw
+            if results.corrected and results.corrected.replaced
+            else None,
+            "also_matched": results.corrected.added_words if results.corrected else [],
+            "close_words": results.close_words,
             "results": [
                 {
                     "id": hit.article.pk,

@@ -198,7 +198,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
         language = ""
     tag = request.GET.get("tag", "").strip().lstrip("#")
     query = f"{raw} #{tag}" if tag else raw
-    results = search(query, page=page_number(request), language=language or None)
+    exact = request.GET.get("exact") == "1"
+    results = search(query, page=page_number(request), language=language or None, exact=exact)
     if results.page > 1 and not results.hits and results.total:
         raise Http404("No such page")
     attach_commentary_counts([h.article for h in results.hits])
@@ -210,6 +211,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
             "tag": tag,
             "searched": query.strip(),
             "results": results,
+            "exact": exact,
             "language": language,
             "languages": sorted(LANGUAGE_NAMES.items()),
             "suggestions": _suggestions(query, results)

@@ -11,9 +11,15 @@ from django.conf import settings
 
 from annotations.models import Commentary
 from archive.models import Article, TaggedArticle
+from archive.search import spelling
 from archive.search.backends import get_backend
-from archive.search.query import Query, parse
+from archive.search.backends.base import Candidates
+from archive.search.query import Query, Term, parse
 from archive.search.snippets import Matcher, snippet
+from archive.search.spelling import Correction
+
+# A query finding this many articles or fewer is tried with corrected spellings too.
+FEW_RESULTS = 3
 
 
 @dataclass
@@ -32,10 +38,18 @@ class SearchResults:
     total_is_capped: bool = False
     hits: list[Hit] = field(default_factory=list)
     reachable: int = 0  # results that can be paged to (ranked candidates)
+    # When the query as typed found nothing but a corrected one did: what was shown instead.
+    corrected: Correction | None = None
+    # When nothing was found at all: vocabulary words close to the query's words.
+    close_words: list[str] = field(default_factory=list)
 
     @property
     def has_next(self) -> bool:
         return self.page * self.page_size < min(self.total, self.reachable or self.total)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
 
     @property
     def has_previous(self) -> bool:
@@ -53,41 +67,78 @@ def search(
     page_size: int | None = None,
     language: str | None = None,
     using: str = "default",
+    exact: bool = False,
 ) -> SearchResults:
+    """Search, forgiving typos (spelling.py; not with `exact`). When the query as typed finds
+    few articles (FEW_RESULTS or fewer), its words the archive does not hold are corrected and
+    its rare words also match close spellings: the corrected query's results come after the
+    exact ones (never before), and `corrected` says what was done."""
     query = parse(raw)
-    page_size = page_size or settings.ARCHIVE_PAGE_SIZE
-    page = max(1, page)
-    results = SearchResults(query=query, page=page, page_size=page_size)
+    results = SearchResults(
+        query=query, page=max(1, page), page_size=page_size or settings.ARCHIVE_PAGE_SIZE
+    )
     if query.is_empty:
         return results
     backend = get_backend(using)
-    offset = (page - 1) * page_size
-    count_limit = settings.ARCHIVE_SEARCH_COUNT_LIMIT
-    if query.has_text:
-        found = backend.candidates(
-            query,
-            language=language or None,
-            limit=settings.ARCHIVE_SEARCH_CANDIDATES,
-            count_limit=count_limit,
-        )
-        ranked = sorted(found.items, key=lambda c: (-c.score, -c.article_id))
-        window = ranked[offset : offset + page_size]
-        ids = [c.article_id for c in window]
-        scores = {c.article_id: c.score for c in window}
-        # Pages past the ranked candidates are not reachable: say how many we can show.
-        results.total = found.total
-        results.total_is_capped = found.total_is_capped
-        # Only the ranked candidates can be paged through.
-        results.reachable = len(found.items)
-    else:
+    if not query.has_text:
         ids, results.total, results.total_is_capped = backend.filter_only(
             query,
             language=language or None,
-            offset=offset,
-            limit=page_size,
-            count_limit=count_limit,
+            offset=results.offset,
+            limit=results.page_size,
+            count_limit=settings.ARCHIVE_SEARCH_COUNT_LIMIT,
         )
-        scores = dict.fromkeys(ids, 0.0)
+        _fill(results, ids, dict.fromkeys(ids, 0.0))
+        return results
+    found = _candidates(backend, query, language)
+    ranked = _ranked(found)
+    if not exact and found.total <= FEW_RESULTS:
+        correction = spelling.correct(
+            backend.connection,
+            query,
+            documents=lambda word: (
+                _candidates(
+                    backend, Query(required=[Term(word)]), None, limit=1, count_limit=spelling.RARE
+                ).total
+            ),
+        )
+        if correction is not None:
+            also = _candidates(backend, correction.query, language)
+            seen = {c.article_id for c in ranked}
+            extra = [c for c in _ranked(also) if c.article_id not in seen]
+            if extra:
+                ranked += extra
+                results.query = correction.query
+                results.corrected = correction
+                total = max(found.total + len(extra), also.total)
+                found = Candidates(ranked, total, also.total_is_capped)
+        if not ranked:
+            results.close_words = spelling.suggestions(backend.connection, query)
+    window = ranked[results.offset : results.offset + results.page_size]
+    results.total = found.total
+    results.total_is_capped = found.total_is_capped
+    # Only the ranked candidates can be paged through.
+    results.reachable = len(ranked)
+    _fill(results, [c.article_id for c in window], {c.article_id: c.score for c in window})
+    return results
+
+
+def _candidates(backend, query: Query, language, *, limit=None, count_limit=None) -> Candidates:
+    return backend.candidates(
+        query,
+        language=language or None,
+        limit=limit or settings.ARCHIVE_SEARCH_CANDIDATES,
+        count_limit=count_limit or settings.ARCHIVE_SEARCH_COUNT_LIMIT,
+    )
+
+
+def _ranked(found: Candidates) -> list:
+    return sorted(found.items, key=lambda c: (-c.score, -c.article_id))
+
+
+def _fill(results: SearchResults, ids: list[int], scores: dict[int, float]) -> None:
+    """The page's hits: articles with their hashtags and snippets."""
+    query = results.query
     articles = Article.objects.in_bulk(ids)
     commentary: dict[int, list[str]] = {}
     for article_id, text in Commentary.objects.filter(article_id__in=ids).values_list(
@@ -105,7 +156,6 @@ def search(
         results.hits.append(
             Hit(article, round(scores[article_id], 4), snippet(texts, query, matcher))
         )
-    return results
 
 
 def _tags_for(ids: list[int]) -> dict[int, list]:

@@ -22,6 +22,7 @@ from archive.search.backends.postgres.query import (
 )
 from archive.search.backends.postgres.schema import TABLE
 from archive.search.query import Query
+from archive.search.spelling import remember_words
 
 
 class PostgresBackend(SearchBackend):
@@ -40,6 +41,7 @@ class PostgresBackend(SearchBackend):
             return
         with self.connection.cursor() as cursor:
             writes.write(cursor, documents, on_conflict)
+        remember_words(self.connection, documents)
 
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         sql, params = excluded_tsquery_sql(query)

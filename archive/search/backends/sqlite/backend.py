@@ -27,6 +27,7 @@ from archive.search.backends.sqlite.query import (
 )
 from archive.search.backends.sqlite.schema import TABLE
 from archive.search.query import Query
+from archive.search.spelling import remember_words
 
 
 class SQLiteBackend(SearchBackend):
@@ -46,6 +47,7 @@ class SQLiteBackend(SearchBackend):
             return
         with self.connection.cursor() as cursor:
             writes.insert(cursor, documents)
+        remember_words(self.connection, documents)
 
     def optimize(self) -> None:
         with self.connection.cursor() as cursor:

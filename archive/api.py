@@ -142,6 +142,8 @@ def search_api(request: HttpRequest) -> JsonResponse:
         {
             "count": results.total,
             "count_is_lower_bound": results.total_is_capped,
+            # Only the newest matches are ranked: pages reach this many of the `count`.
+            "reachable": results.reachable or results.total,
             "next": link(results.page + 1) if results.has_next else None,
             "previous": link(results.page - 1) if results.has_previous else None,
             # Typos forgiven (not with "exact=1"): the query as corrected when words the archive

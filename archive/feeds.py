@@ -111,6 +111,10 @@ class SearchFeed(ArticleFeed):
     def link(self, obj: str) -> str:
         return "/search/?" + urlencode({"q": obj})
 
+    def feed_url(self, obj: str) -> str:
+        # The feed's rel="self" link: Django's default is the path alone, without the query.
+        return "/search/feed/?" + urlencode({"q": obj})
+
     def subtitle(self, obj: str) -> str:
         return self.title(obj)
 

@@ -12,6 +12,7 @@ import json
 import random
 import re
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from unittest import mock
 
@@ -141,6 +142,15 @@ class SearchBackendTests:
         a = set(titles("Sozialkreditsystem"))
         b = set(titles("Hambantota"))
         self.assertEqual(set(titles("Sozialkreditsystem OR Hambantota")), a | b)
+        # French speakers write OU; in lower case "ou" and "or" stay words.
+        self.assertEqual(set(titles("Sozialkreditsystem OU Hambantota")), a | b)
+        self.assertEqual(search("Sozialkreditsystem ou Hambantota", exact=True).total, 0)
+
+    def test_the_search_feed_links_to_itself_with_its_query(self):
+        atom = "{http://www.w3.org/2005/Atom}"
+        feed = ET.fromstring(self.client.get("/search/feed/?q=cr%C3%A9dit+social").content)
+        self_link = feed.find(f"{atom}link[@rel='self']")
+        self.assertTrue(self_link.get("href").endswith("/search/feed/?q=cr%C3%A9dit+social"))
 
     def test_hashtag_filter_case_and_accents(self):
         tagged = set(titles("#credit_social", page_size=50))
@@ -328,10 +338,15 @@ class HashtagFilterBackendTests:
         expected = post_ids((RARE | ACCENTED) - {23})
         with override_settings(ARCHIVE_SEARCH_CANDIDATES=2):
             results = search("common #rare", page_size=10)
+            page = self.client.get("/search/", {"q": "common #rare"})
+            api = self.client.get("/api/search/", {"q": "common #rare"}).json()
         self.assertEqual(sorted(h.article.pk for h in results.hits), sorted(expected[:2]))
         self.assertEqual(results.total, len(expected))  # counted past the candidates
         self.assertFalse(results.total_is_capped)
         self.assertFalse(results.has_next)  # only the ranked candidates can be paged to
+        # and the page says so, as the API does.
+        self.assertContains(page, "The newest 2 matches are ranked and can be paged through")
+        self.assertEqual((api["count"], api["reachable"]), (len(expected), 2))
         with override_settings(ARCHIVE_SEARCH_CANDIDATES=2, ARCHIVE_SEARCH_COUNT_LIMIT=3):
             results = search("common #rare", page_size=10)
         self.assertEqual(results.total, 3)

@@ -131,6 +131,8 @@ def search_api(request: HttpRequest) -> JsonResponse:
         page=page_number(request),
         language=request.GET.get("lang") or None,
         exact=request.GET.get("exact") == "1",
+        sort=request.GET.get("sort", "relevance"),
+        facets=request.GET.get("facets") == "1",
     )
 
     def link(number: int) -> str:
@@ -154,6 +156,24 @@ def search_api(request: HttpRequest) -> JsonResponse:
             else None,
             "also_matched": results.corrected.added_words if results.corrected else [],
             "close_words": results.close_words,
+            # With facets=1: the matches' hashtags and languages (counted over `sample`).
+            **(
+                {
+                    "facets": {
+                        "hashtags": [
+                            {"name": name, "slug": slug, "count": n}
+                            for name, slug, n in results.facets.hashtags
+                        ],
+                        "languages": [
+                            {"language": code, "count": n} for code, n in results.facets.languages
+                        ],
+                        "sample": results.facets.sample,
+                        "complete": results.facets.complete,
+                    }
+                }
+                if results.facets
+                else {}
+            ),
             "results": [
                 {
                     "id": hit.article.pk,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import math
 import shlex
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from django.conf import settings
 from django.db.models import Q
@@ -30,7 +30,7 @@ from archive.queries import (
 )
 from archive.rendering import AnchorRange, render_inline, render_paragraphs
 from archive.search.query import parse
-from archive.search.service import search
+from archive.search.service import SORTS, search
 from archive.search.snippets import Matcher
 from archive.text import fold, hashtag_key
 
@@ -199,7 +199,16 @@ def search_view(request: HttpRequest) -> HttpResponse:
     tag = request.GET.get("tag", "").strip().lstrip("#")
     query = f"{raw} #{tag}" if tag else raw
     exact = request.GET.get("exact") == "1"
-    results = search(query, page=page_number(request), language=language or None, exact=exact)
+    sort = request.GET.get("sort", "relevance")
+    sort = sort if sort in SORTS else "relevance"
+    results = search(
+        query,
+        page=page_number(request),
+        language=language or None,
+        exact=exact,
+        sort=sort,
+        facets=True,
+    )
     if results.page > 1 and not results.hits and results.total:
         raise Http404("No such page")
     attach_commentary_counts([h.article for h in results.hits])
@@ -212,6 +221,11 @@ def search_view(request: HttpRequest) -> HttpResponse:
             "searched": query.strip(),
             "results": results,
             "exact": exact,
+            "sort": sort,
+            "facet_links": _facet_links(raw, tag, language, sort, results.facets),
+            "feed_params": urlencode(
+                {"q": query.strip(), **({"sort": sort} if sort != "relevance" else {})}
+            ),
             "language": language,
             "languages": sorted(LANGUAGE_NAMES.items()),
             "suggestions": _suggestions(query, results)
@@ -219,6 +233,30 @@ def search_view(request: HttpRequest) -> HttpResponse:
             else [],
         },
     )
+
+
+def _facet_links(raw: str, tag: str, language: str, sort: str, facets) -> dict:
+    """Each facet as (label, count, address of the narrowed search)."""
+    if facets is None:
+        return {}
+
+    def address(q: str, lang: str) -> str:
+        params = {"q": q, "tag": tag, "lang": lang, "sort": sort if sort != "relevance" else ""}
+        return "?" + urlencode({k: v for k, v in params.items() if v})
+
+    return {
+        "hashtags": [
+            (f"#{name}", n, address(f"{raw} #{name}".strip(), language))
+            for name, _slug, n in facets.hashtags
+        ],
+        "languages": [
+            (LANGUAGE_NAMES.get(code, code), n, address(raw, code))
+            for code, n in facets.languages
+            if code != language
+        ],
+        "sample": facets.sample,
+        "complete": facets.complete,
+    }
 
 
 def _suggestions(raw: str, results) -> list[tuple[str, str]]:

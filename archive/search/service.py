@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Count
 
 from annotations.models import Commentary
 from archive.models import Article, TaggedArticle
@@ -20,6 +21,9 @@ from archive.search.spelling import Correction
 
 # A query finding this many articles or fewer is tried with corrected spellings too.
 FEW_RESULTS = 3
+# Facets count the hashtags and languages of the first matches in the page's order, this many.
+FACET_SAMPLE = 1000
+FACET_SIZE = 10
 
 
 @dataclass
@@ -27,6 +31,17 @@ class Hit:
     article: object
     score: float
     snippet: str = ""
+
+
+@dataclass
+class Facets:
+    """The hashtags and languages of the matching articles, most frequent first, counted over
+    the first `sample` matches in the page's order (all of them when `complete`)."""
+
+    hashtags: list[tuple[str, str, int]]  # (name, slug, count)
+    languages: list[tuple[str, int]]  # (code, count)
+    sample: int
+    complete: bool
 
 
 @dataclass
@@ -42,6 +57,7 @@ class SearchResults:
     corrected: Correction | None = None
     # When nothing was found at all: vocabulary words close to the query's words.
     close_words: list[str] = field(default_factory=list)
+    facets: Facets | None = None  # with search(facets=True)
 
     @property
     def has_next(self) -> bool:
@@ -60,6 +76,9 @@ class SearchResults:
         return max(1, -(-self.total // self.page_size))
 
 
+SORTS = ("relevance", "newest", "oldest")
+
+
 def search(
     raw: str | None,
     *,
@@ -68,12 +87,18 @@ def search(
     language: str | None = None,
     using: str = "default",
     exact: bool = False,
+    sort: str = "relevance",
+    facets: bool = False,
 ) -> SearchResults:
     """Search, forgiving typos (spelling.py; not with `exact`). When the query as typed finds
     few articles (FEW_RESULTS or fewer), its words the archive does not hold are corrected and
     its rare words also match close spellings: the corrected query's results come after the
-    exact ones (never before), and `corrected` says what was done."""
+    exact ones (never before), and `corrected` says what was done.
+
+    `sort`: "relevance" pages through the ranked candidates (the newest
+    ARCHIVE_SEARCH_CANDIDATES matches); "newest" and "oldest" through every counted match."""
     query = parse(raw)
+    sort = sort if sort in SORTS else "relevance"
     results = SearchResults(
         query=query, page=max(1, page), page_size=page_size or settings.ARCHIVE_PAGE_SIZE
     )
@@ -87,11 +112,13 @@ def search(
             offset=results.offset,
             limit=results.page_size,
             count_limit=settings.ARCHIVE_SEARCH_COUNT_LIMIT,
+            newest_first=sort != "oldest",
         )
         _fill(results, ids, dict.fromkeys(ids, 0.0))
         return results
     found = _candidates(backend, query, language)
     ranked = _ranked(found)
+    by_date = [found.ids]  # exact matches first, then those of a correction
     if not exact and found.total <= FEW_RESULTS:
         correction = spelling.correct(
             backend.connection,
@@ -108,19 +135,45 @@ def search(
             extra = [c for c in _ranked(also) if c.article_id not in seen]
             if extra:
                 ranked += extra
+                by_date.append([i for i in also.ids if i not in seen])
                 results.query = correction.query
                 results.corrected = correction
                 total = max(found.total + len(extra), also.total)
                 found = Candidates(ranked, total, also.total_is_capped)
         if not ranked:
             results.close_words = spelling.suggestions(backend.connection, query)
-    window = ranked[results.offset : results.offset + results.page_size]
+    scores = {c.article_id: c.score for c in ranked}
+    if sort == "relevance":
+        ordered = [c.article_id for c in ranked]
+    else:
+        step = 1 if sort == "newest" else -1
+        ordered = [i for ids in by_date for i in ids[::step]]
+    window = ordered[results.offset : results.offset + results.page_size]
     results.total = found.total
     results.total_is_capped = found.total_is_capped
-    # Only the ranked candidates can be paged through.
-    results.reachable = len(ranked)
-    _fill(results, [c.article_id for c in window], {c.article_id: c.score for c in window})
+    results.reachable = len(ordered)  # what the pages can reach
+    if facets:
+        sample = ordered[:FACET_SAMPLE]
+        results.facets = _facets(sample, complete=len(sample) == results.total)
+    _fill(results, window, {i: scores.get(i, 0.0) for i in window})
     return results
+
+
+def _facets(ids: list[int], *, complete: bool) -> Facets:
+    tags = (
+        TaggedArticle.objects.filter(content_object_id__in=ids)
+        .values_list("tag__name", "tag__slug")
+        .annotate(n=Count("id"))
+        .order_by("-n", "tag__name")[:FACET_SIZE]
+    )
+    languages = (
+        Article.objects.filter(pk__in=ids)
+        .exclude(language="")
+        .values_list("language")
+        .annotate(n=Count("id"))
+        .order_by("-n", "language")[:FACET_SIZE]
+    )
+    return Facets(list(tags), list(languages), len(ids), complete)
 
 
 def _candidates(backend, query: Query, language, *, limit=None, count_limit=None) -> Candidates:

@@ -98,4 +98,5 @@ class PostgresBackend(SearchBackend):
             for article_id in ids
             if article_id in ranks
         ]
-        return Candidates(items, min(len(found), count_limit), len(found) > count_limit)
+        total = min(len(found), count_limit)
+        return Candidates(items, total, len(found) > count_limit, found[:total])

@@ -82,7 +82,7 @@ class SQLiteBackend(SearchBackend):
         for i in ids:
             score, phrase, title = ranks.get(i, (0.0, False, False))
             items.append(Candidate(i, boosted(score, phrase=phrase, title=title)))
-        return Candidates(items, total, capped)
+        return Candidates(items, total, capped, found[:total])
 
     def ranks(
         self, query: Query, ids: list[int], cursor=None, *, method: str | None = None

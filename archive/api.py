@@ -155,6 +155,7 @@ def search_api(request: HttpRequest) -> JsonResponse:
             if results.corrected and results.corrected.replaced
             else None,
             "also_matched": results.corrected.added_words if results.corrected else [],
+            "also_searched": results.also_searched,  # other readings (compounds)
             "close_words": results.close_words,
             # With facets=1: the matches' hashtags and languages (counted over `sample`).
             **(

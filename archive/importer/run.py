@@ -19,8 +19,10 @@ from archive.importer.errors import DumpError
 from archive.importer.lock import lock_imports
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
 from archive.importer.results import FileResult, ImportSummary, Progress
-from archive.importer.worker import PreparationWorker
+from archive.importer.worker import PreparationWorker, WorkerError
 from archive.importer.writer import BatchWriter
+from archive.search.analysis import forget as forget_analysed_words
+from archive.search.spelling import forget_pending
 from archive.text import hashtag_key
 
 IMPORT_CACHE_KIB = 128 * 1024
@@ -157,7 +159,7 @@ def _import_source(
     path = source.path
     result = FileResult(path=str(path), warnings=source.warnings)
     extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
-    with transaction.atomic():
+    with _forgotten_if_rolled_back(worker), transaction.atomic():
         lock_imports()
         writer = BatchWriter(path, result, worker)
         try:
@@ -181,6 +183,21 @@ def _import_source(
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
     return result
+
+
+@contextlib.contextmanager
+def _forgotten_if_rolled_back(worker: PreparationWorker | None):
+    """When a file is rolled back, the words its analysis met for the first time were not kept
+    in the search vocabulary: the analysis forgets them, to report them again."""
+    try:
+        yield
+    except BaseException:
+        forget_analysed_words()
+        forget_pending(connection)
+        if worker is not None:
+            with contextlib.suppress(WorkerError):
+                worker.forget()
+        raise
 
 
 def read_posts(

@@ -243,6 +243,7 @@ class BatchWriter:
             if item.index_title is not None
             and all(tags[hashtag_key(t)].key == hashtag_key(t) for t in item.post.hashtags)
         ]
+        words = {w for item in items for w in item.new_words}
         get_backend().insert(
             [
                 IndexDocument(
@@ -256,7 +257,8 @@ class BatchWriter:
                     ),
                 )
                 for item in fresh
-            ]
+            ],
+            words=words,
         )
         fresh_keys = {item.post.key for item in fresh}
         rest = [ids[item.post.key] for item in items if item.post.key not in fresh_keys]

@@ -19,7 +19,7 @@ TERMS_SQL = {
 
 
 def create(apps, schema_editor):
-    for statement in spelling.CREATE_SQL:
+    for statement in spelling.create_sql(schema_editor.connection.vendor):
         schema_editor.execute(statement)
     statements = TERMS_SQL.get(schema_editor.connection.vendor)
     if not statements:
@@ -29,7 +29,7 @@ def create(apps, schema_editor):
             cursor.execute(statement)
         words = spelling.words_of(row[0] for row in cursor.fetchall())
         words = {w for w in words if w.isalnum()}
-        cursor.executemany(spelling.INSERT_SQL, [(w, w[0], w[-1], len(w)) for w in sorted(words)])
+        cursor.executemany(spelling.INSERT_SQL, spelling.rows(words))
         if schema_editor.connection.vendor == "sqlite":
             cursor.execute("DROP TABLE temp.archive_search_terms")
 

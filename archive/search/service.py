@@ -5,6 +5,7 @@ results = search("credit social #Chine", page=1)
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -12,10 +13,10 @@ from django.db.models import Count
 
 from annotations.models import Commentary
 from archive.models import Article, TaggedArticle
-from archive.search import spelling
+from archive.search import compounds, spelling
 from archive.search.backends import get_backend
 from archive.search.backends.base import Candidates
-from archive.search.query import Query, Term, parse
+from archive.search.query import AnyOf, Query, Term, parse
 from archive.search.snippets import Matcher, snippet
 from archive.search.spelling import Correction
 
@@ -24,6 +25,7 @@ FEW_RESULTS = 3
 # Facets count the hashtags and languages of the first matches in the page's order, this many.
 FACET_SAMPLE = 1000
 FACET_SIZE = 10
+MAX_READINGS = 4  # other readings of a query (compounds, a correction) searched, at most
 
 
 @dataclass
@@ -58,6 +60,8 @@ class SearchResults:
     # When nothing was found at all: vocabulary words close to the query's words.
     close_words: list[str] = field(default_factory=list)
     facets: Facets | None = None  # with search(facets=True)
+    # Other readings of a query that found few articles, whose results follow (compounds.py).
+    also_searched: list[str] = field(default_factory=list)
 
     @property
     def has_next(self) -> bool:
@@ -116,13 +120,23 @@ def search(
         )
         _fill(results, ids, dict.fromkeys(ids, 0.0))
         return results
+    connection = backend.connection
+    typed = query
+    if not exact:
+        query = compounds.expand(connection, query)
+        results.query = query
     found = _candidates(backend, query, language)
     ranked = _ranked(found)
-    by_date = [found.ids]  # exact matches first, then those of a correction
+    by_date = [found.ids]  # exact matches first, then those of other readings
     if not exact and found.total <= FEW_RESULTS:
+        # (what to say of it, what to search)
+        readings = [
+            (compounds.describe(q), compounds.expand(connection, q))
+            for q in compounds.alternatives(connection, typed)
+        ]
         correction = spelling.correct(
-            backend.connection,
-            query,
+            connection,
+            typed,
             documents=lambda word: (
                 _candidates(
                     backend, Query(required=[Term(word)]), None, limit=1, count_limit=spelling.RARE
@@ -130,18 +144,26 @@ def search(
             ),
         )
         if correction is not None:
-            also = _candidates(backend, correction.query, language)
-            seen = {c.article_id for c in ranked}
+            readings.append((None, correction.query))
+        seen = {c.article_id for c in ranked}
+        shown = [query]
+        for said, reading in readings[:MAX_READINGS]:
+            also = _candidates(backend, reading, language)
             extra = [c for c in _ranked(also) if c.article_id not in seen]
-            if extra:
-                ranked += extra
-                by_date.append([i for i in also.ids if i not in seen])
-                results.query = correction.query
+            if not extra:
+                continue
+            ranked += extra
+            by_date.append([i for i in also.ids if i not in seen])
+            seen.update(c.article_id for c in extra)
+            shown.append(reading)
+            if said is None:
                 results.corrected = correction
-                total = max(found.total + len(extra), also.total)
-                found = Candidates(ranked, total, also.total_is_capped)
+            else:
+                results.also_searched.append(said)
+            found = Candidates(ranked, found.total + len(extra), found.total_is_capped)
+        results.query = _highlighting(shown)
         if not ranked:
-            results.close_words = spelling.suggestions(backend.connection, query)
+            results.close_words = spelling.suggestions(connection, typed)
     scores = {c.article_id: c.score for c in ranked}
     if sort == "relevance":
         ordered = [c.article_id for c in ranked]
@@ -157,6 +179,19 @@ def search(
         results.facets = _facets(sample, complete=len(sample) == results.total)
     _fill(results, window, {i: scores.get(i, 0.0) for i in window})
     return results
+
+
+def _highlighting(queries: list[Query]) -> Query:
+    """One query whose words are those of all the readings shown, for snippets."""
+    if len(queries) == 1:
+        return queries[0]
+    options = [
+        o
+        for q in queries
+        for c in q.required
+        for o in (c.options if isinstance(c, AnyOf) else (c,))
+    ]
+    return dataclasses.replace(queries[0], required=[AnyOf(tuple(dict.fromkeys(options)))])
 
 
 def _facets(ids: list[int], *, complete: bool) -> Facets:

@@ -24,22 +24,40 @@ from django.db import transaction
 from rapidfuzz.distance import OSA
 
 from archive.search.analysis import MAX_WORD, TOKEN_RE, forms
+from archive.search.analysis import forget as forget_analysed_words
 from archive.search.query import AnyOf, Phrase, Query, Term
 from archive.text import fold
 
 TABLE = "archive_searchword"
 MIN_WORD = 4
-CREATE_SQL = [
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (word varchar({MAX_WORD}) PRIMARY KEY,"
-    " first varchar(1) NOT NULL, last varchar(1) NOT NULL, size smallint NOT NULL)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_first ON {TABLE} (first, size)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_last ON {TABLE} (last, size)",
-]
+# `word` and `drow` (the word reversed, for compounds.py's trailing parts) compare byte by byte
+# on both engines, so that a range finds the words with a prefix.
+BINARY = {"postgresql": ' COLLATE "C"', "sqlite": ""}
+
+
+def create_sql(vendor: str) -> list[str]:
+    binary = BINARY.get(vendor, "")
+    return [
+        f"CREATE TABLE IF NOT EXISTS {TABLE} (word varchar({MAX_WORD}){binary} PRIMARY KEY,"
+        f" drow varchar({MAX_WORD}){binary} NOT NULL, first varchar(1) NOT NULL,"
+        " last varchar(1) NOT NULL, size smallint NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {TABLE}_first ON {TABLE} (first, size)",
+        f"CREATE INDEX IF NOT EXISTS {TABLE}_last ON {TABLE} (last, size)",
+        f"CREATE INDEX IF NOT EXISTS {TABLE}_drow ON {TABLE} (drow)",
+    ]
+
+
 DROP_SQL = [f"DROP TABLE IF EXISTS {TABLE}"]
 INSERT_SQL = (
-    f"INSERT INTO {TABLE} (word, first, last, size) VALUES (%s, %s, %s, %s) "
+    f"INSERT INTO {TABLE} (word, drow, first, last, size) VALUES (%s, %s, %s, %s, %s) "
     "ON CONFLICT (word) DO NOTHING"
 )
+
+
+def rows(words) -> list[tuple]:
+    return [(w, w[::-1], w[0], w[-1], len(w)) for w in sorted(words)]
+
+
 MAX_CORRECTED_WORDS = 8  # query words looked up for a correction, at most
 RARE = 3  # a word in this many documents or fewer also matches its close spellings
 
@@ -61,29 +79,74 @@ def words_of(texts) -> set[str]:
     return {w for w in found if MIN_WORD <= len(w) <= MAX_WORD and not w.isdigit()}
 
 
-def remember_words(connection, documents) -> None:
-    """Add the new words of index documents (backends.base.IndexDocument) to the vocabulary."""
-    words = words_of(
-        text for d in documents for text in (d.title, d.tags, d.commentary, d.body)
-    ).difference(_known)
+def remember_words(connection, documents, new: set[str] | None = None) -> None:
+    """Add the new words of index documents (backends.base.IndexDocument) to the vocabulary:
+    `new` when the caller knows which they are (an import's analysis reports them), else all
+    the words of the documents."""
+    # Known at once in autocommit; else when the transaction commits.
+    pending = _pending(connection) if connection.in_atomic_block else _Pending()
+    if new is None:
+        texts = (text for d in documents for text in (d.title, d.tags, d.commentary, d.body))
+    else:
+        texts = [" ".join(new)]
+    words = words_of(texts)
+    words.difference_update(_known, pending)
     if not words:
         return
     with connection.cursor() as cursor:
-        cursor.executemany(INSERT_SQL, [(w, w[0], w[-1], len(w)) for w in sorted(words)])
+        cursor.executemany(INSERT_SQL, rows(words))
+    pending.update(words)
+    if not connection.in_atomic_block:
+        pending()
 
-    def known_now():
-        if len(_known) + len(words) > _KNOWN_MAX:
+
+class _Pending(set):
+    """Words written by the current transaction: known to be in the table once it commits."""
+
+    def __call__(self):
+        if len(_known) + len(self) > _KNOWN_MAX:
             _known.clear()
-        _known.update(words)
+        _known.update(self)
 
-    transaction.on_commit(known_now, using=connection.alias)
+
+def _pending(connection) -> _Pending:
+    """The pending words of this transaction, or of the savepoint it is in: an import's batches
+    repeat most of their words. A set whose savepoint or transaction was rolled back (Django
+    then drops its on-commit callback) is not used again."""
+    pending = getattr(connection, "archive_pending_words", None)
+    level = tuple(connection.savepoint_ids)
+    if (
+        pending is None
+        or pending.level != level
+        or not any(entry[1] is pending for entry in connection.run_on_commit)
+    ):
+        pending = _Pending()
+        pending.level = level
+        connection.archive_pending_words = pending
+        transaction.on_commit(pending, using=connection.alias)
+    return pending
+
+
+def forget_pending(connection) -> None:
+    """After a rollback to a savepoint: the words this transaction wrote may be gone."""
+    pending = getattr(connection, "archive_pending_words", None)
+    if pending is not None:
+        pending.clear()
 
 
 def forget_all(connection) -> None:
-    """Empty the vocabulary (a full reindex fills it again)."""
+    """Empty the vocabulary (a full reindex fills it again); every word is new again."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE}")
+    forget_pending(connection)
+    forget_process_caches()
+
+
+def forget_process_caches() -> None:
+    """This process's memory of which words the vocabulary holds (and the analysis's, which
+    reports new words to imports): to drop when the database may have lost words."""
     _known.clear()
+    forget_analysed_words()
 
 
 def known_words(connection, words: list[str]) -> set[str]:

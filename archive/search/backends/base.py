@@ -129,8 +129,10 @@ class SearchBackend:
     def upsert(self, documents: list[IndexDocument]) -> None:
         raise NotImplementedError
 
-    def insert(self, documents: list[IndexDocument]) -> None:
-        """upsert() for articles known to have no index row yet (new ones, in an import)."""
+    def insert(self, documents: list[IndexDocument], words: set[str] | None = None) -> None:
+        """upsert() for articles known to have no index row yet (new ones, in an import).
+        `words`: their words new to the search vocabulary, when the caller knows them (an
+        import's analysis does); else they are read from the documents."""
         self.upsert(documents)
 
     # The engine's writes module: delete(cursor, ids) and clear(cursor), among others.

@@ -33,15 +33,17 @@ class PostgresBackend(SearchBackend):
     def upsert(self, documents: list[IndexDocument]) -> None:
         self._write(documents, writes.UPSERT)
 
-    def insert(self, documents: list[IndexDocument]) -> None:
-        self._write(documents, "")
+    def insert(self, documents: list[IndexDocument], words: set[str] | None = None) -> None:
+        self._write(documents, "", words)
 
-    def _write(self, documents: list[IndexDocument], on_conflict: str) -> None:
+    def _write(
+        self, documents: list[IndexDocument], on_conflict: str, words: set[str] | None = None
+    ) -> None:
         if not documents:
             return
         with self.connection.cursor() as cursor:
             writes.write(cursor, documents, on_conflict)
-        remember_words(self.connection, documents)
+        remember_words(self.connection, documents, words)
 
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         sql, params = excluded_tsquery_sql(query)

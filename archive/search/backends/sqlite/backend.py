@@ -42,12 +42,12 @@ class SQLiteBackend(SearchBackend):
             writes.delete(cursor, [d.article_id for d in documents])
         self.insert(documents)
 
-    def insert(self, documents: list[IndexDocument]) -> None:
+    def insert(self, documents: list[IndexDocument], words: set[str] | None = None) -> None:
         if not documents:
             return
         with self.connection.cursor() as cursor:
             writes.insert(cursor, documents)
-        remember_words(self.connection, documents)
+        remember_words(self.connection, documents, words)
 
     def optimize(self) -> None:
         with self.connection.cursor() as cursor:

@@ -45,6 +45,7 @@ def commentary_json(item) -> dict:
         "author": item.author_display or None,
         "origin": item.origin,
         "quote": item.quote_exact or None,
+        "quote_start": item.quote_start if item.quote_exact else None,  # where it starts
         "created": item.created.isoformat(),
     }
 

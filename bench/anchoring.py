@@ -5,10 +5,10 @@
 
 A 100 KB article (French paragraphs from bench/corpus.py's generator) and a 200-character
 passage from its middle; the text is then changed in the ways a re-import changes it, and the
-passage is found again. For each case it prints the median and worst time, how the passage was
-found and whether the passage found is the right one. --old REV (default: the commit before
-the approximate search moved to edlib) runs that revision's locate() on the same cases, read
-with `git show`. Needs no database.
+passage is found again. For each case it prints the median and worst time, the median CPU
+time, how the passage was found and whether the passage found is the right one. --old REV
+(default: the commit before the approximate search moved to edlib) runs that revision's
+locate() on the same cases, read with `git show`. Needs no database.
 """
 
 from __future__ import annotations
@@ -94,12 +94,15 @@ def old_locate(revision: str):
 
 
 def measure(find, text: str, anchor: TextQuote, runs: int):
-    times = []
+    """The result, and the median wall time, worst wall time and median CPU time in ms (CPU
+    time is what other jobs on a shared machine change least)."""
+    times, cpu = [], []
     for _ in range(runs):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         found = find(text, anchor)
         times.append((time.perf_counter() - began) * 1000)
-    return found, statistics.median(times), max(times)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+    return found, statistics.median(times), max(times), statistics.median(cpu)
 
 
 def main() -> int:
@@ -119,18 +122,18 @@ def main() -> int:
     if old is not None:
         finders[f"locate at {args.old}"] = old
     print(f"article: {len(text):,} characters; quote: {len(anchor.exact)} characters")
-    print(f"{'case':34} {'code':18} {'median ms':>10} {'worst ms':>9}  result")
+    print(f"{'case':34} {'code':18} {'median ms':>10} {'worst ms':>9} {'CPU ms':>8}  result")
     for name, (changed, expected) in cases(text, start, end).items():
         for label, find in finders.items():
             runs = args.runs if find is locate else args.old_runs
-            found, median, worst = measure(find, changed, anchor, runs)
+            found, median, worst, cpu = measure(find, changed, anchor, runs)
             if found is None:
                 result = "not found" + (" (right)" if expected is None else " (WRONG)")
             else:
                 right = expected is not None and abs(found.start - expected[0]) <= 3
                 right = right and abs(found.end - expected[1]) <= 3
                 result = f"{found.how} at {found.start}" + (" (right)" if right else " (WRONG)")
-            print(f"{name:34} {label:18} {median:10.2f} {worst:9.2f}  {result}")
+            print(f"{name:34} {label:18} {median:10.2f} {worst:9.2f} {cpu:8.2f}  {result}")
     return 0
 
 

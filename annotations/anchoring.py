@@ -27,6 +27,9 @@ CONTEXT = 32
 MAX_ERRORS = 256  # as Hypothesis: a quote of more than 512 characters is allowed no more
 MAX_OCCURRENCES = 1000
 REALIGNED = 3  # best approximate matches bounded again by aligning the quote with its context
+MAX_STRETCHES = 2000  # searched separately, each reporting its closest matches
+PASSAGES_PER_STRETCH = 8
+MAP_BLOCK = 1 << 20  # characters mapped to bytes at a time: little memory for a long article
 # Weights of a candidate's score, Hypothesis's: the quote counts most, its surroundings next, the
 # distance from the hint only decides between candidates otherwise alike.
 QUOTE_WEIGHT, PREFIX_WEIGHT, SUFFIX_WEIGHT, POSITION_WEIGHT = 50, 20, 20, 2
@@ -318,7 +321,9 @@ def _approximate_matches(text: str, quote: str) -> list[tuple[int, int, int]]:
     if limit == 0:
         return []
     query, target = _as_bytes(quote, text)
-    step = len(quote) + limit  # the longest a match can be
+    # Each stretch holds any match whole (a match is at most len(quote) + limit long); a very
+    # long text is cut in at most MAX_STRETCHES, so that a short quote costs bounded calls.
+    step = max(len(quote) + limit, len(text) // MAX_STRETCHES)
     found = []
     for begin in range(0, max(1, len(text) - len(quote) + limit + 1), step):
         result = edlib.align(
@@ -327,9 +332,24 @@ def _approximate_matches(text: str, quote: str) -> list[tuple[int, int, int]]:
         errors = result["editDistance"]
         if errors < 0:
             continue
-        for start, last in result["locations"]:
+        for start, last in _distinct(result["locations"], len(quote) // 4):
             found.append((begin + start, begin + last + 1, errors))
     return list(dict.fromkeys(found))
+
+
+def _distinct(locations: list[tuple[int, int]], near: int) -> list[tuple[int, int]]:
+    """One location per passage (the longest, as approx-string-match chooses) among matches
+    starting within `near` characters of each other, at most PASSAGES_PER_STRETCH: a repetitive
+    text gives one location per character otherwise."""
+    passages: list[list[tuple[int, int]]] = []
+    for start, last in sorted(locations):
+        if passages and start - passages[-1][0][0] <= near:
+            passages[-1].append((start, last))
+        elif len(passages) < PASSAGES_PER_STRETCH:
+            passages.append([(start, last)])
+        else:
+            break
+    return [max(spans, key=lambda span: span[1] - span[0]) for spans in passages]
 
 
 def _as_bytes(quote: str, text: str) -> tuple[bytes, bytes]:
@@ -344,11 +364,13 @@ def _as_bytes(quote: str, text: str) -> tuple[bytes, bytes]:
     by_frequency = np.argsort(-counts, kind="stable")
     codes[by_frequency[:254]] = np.arange(1, min(len(chars), 254) + 1, dtype=np.uint8)
     codes[by_frequency[254:]] = 255
-    points = _code_points(text)
-    where = np.searchsorted(chars, points).clip(0, len(chars) - 1)
-    mapped = np.where(chars[where] == points, codes[where], 0).astype(np.uint8)
+    mapped = []
+    for begin in range(0, len(text), MAP_BLOCK):
+        points = _code_points(text[begin : begin + MAP_BLOCK])
+        where = np.searchsorted(chars, points).clip(0, len(chars) - 1)
+        mapped.append(np.where(chars[where] == points, codes[where], 0).astype(np.uint8).tobytes())
     query = codes[np.searchsorted(chars, _code_points(quote))].tobytes()
-    return query, mapped.tobytes()
+    return query, b"".join(mapped)
 
 
 def _code_points(text: str) -> np.ndarray:

@@ -7,10 +7,17 @@ from annotations.notes import delete_commentary, save_commentary
 @admin.register(Commentary)
 class CommentaryAdmin(admin.ModelAdmin):
     list_display = ["short_text", "article", "origin", "author_display", "is_anchored", "created"]
-    list_filter = ["origin", ("hashtags", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["origin", "quote_lost", ("hashtags", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["text", "quote_exact", "author_name", "article__title"]
     raw_id_fields = ["article", "author"]
-    readonly_fields = ["external_key", "source_line", "position", "created", "updated"]
+    readonly_fields = [
+        "quote_original",
+        "external_key",
+        "source_line",
+        "position",
+        "created",
+        "updated",
+    ]
     list_select_related = ["article", "author"]
     show_full_result_count = False
 

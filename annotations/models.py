@@ -25,7 +25,10 @@ class Commentary(models.Model):
     """A reply imported with a post, or a curator's note; optionally anchored to a passage.
 
     The anchor is a W3C TextQuoteSelector (exact, prefix, suffix) plus the position of the quote
-    in the article text as a hint (a TextPositionSelector start).
+    in the article text as a hint (a TextPositionSelector start). It follows the article's text
+    (annotations/reanchoring.py): when the text changes, the passage is found again and the
+    anchor holds it as it reads now; the wording first quoted is kept when it differs, and a
+    passage that is no longer in the text is marked lost (the anchor keeps its last wording).
     """
 
     class Origin(models.TextChoices):
@@ -47,6 +50,16 @@ class Commentary(models.Model):
     quote_prefix = models.CharField(max_length=32, blank=True)
     quote_suffix = models.CharField(max_length=32, blank=True)
     quote_start = models.PositiveIntegerField(null=True, blank=True)
+    quote_original = models.TextField(
+        blank=True,
+        verbose_name="passage as first quoted",
+        help_text="Set when the article's text changed and the passage was found again reworded.",
+    )
+    quote_lost = models.BooleanField(
+        default=False,
+        verbose_name="passage lost",
+        help_text="The quoted passage is no longer in the article's text.",
+    )
     hashtags = TaggableManager(through=TaggedCommentary, blank=True, verbose_name="hashtags")
 
     external_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
@@ -73,6 +86,11 @@ class Commentary(models.Model):
     @property
     def is_anchored(self) -> bool:
         return bool(self.quote_exact)
+
+    @property
+    def is_reanchored(self) -> bool:
+        """Anchored to a passage reworded since it was first quoted."""
+        return bool(self.quote_exact and self.quote_original and not self.quote_lost)
 
 
 class ApiToken(models.Model):

@@ -9,7 +9,14 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from annotations.anchoring import make_quote
+from annotations.anchoring import (
+    CONTEXT,
+    AmbiguousQuote,
+    ContextNotFound,
+    HintOutOfRange,
+    QuoteNotFound,
+    make_quote,
+)
 from annotations.models import Commentary
 from archive.changes import record_change
 from archive.hashtags import refresh_hashtags, set_commentary_hashtags
@@ -21,6 +28,19 @@ MAX_NOTE_CHARS = 20_000
 
 class NoteError(ValueError):
     """A note that cannot be saved; the message is shown to the curator."""
+
+
+class AmbiguousPassage(NoteError):
+    """The quoted passage is in the article more than once: which one is meant?"""
+
+    def __init__(self, message: str, choices: list[dict]) -> None:
+        super().__init__(message)
+        # Each occurrence: its start, and the text around it to tell them apart.
+        self.choices = choices
+
+    @property
+    def starts(self) -> list[int]:
+        return [choice["start"] for choice in self.choices]
 
 
 def note_hashtags(text: str) -> list[str]:
@@ -57,22 +77,67 @@ def _clean(text: str | None) -> str:
     return text
 
 
-def _anchor(note: Commentary, article: Article, quote: str | None, hint: int | None) -> None:
+def _anchor(
+    note: Commentary,
+    article: Article,
+    quote: str | None,
+    hint: int | None,
+    prefix: str = "",
+    suffix: str = "",
+) -> None:
+    """Anchor the note to a passage of the article; which occurrence of a passage found more
+    than once is said by its position (hint) or the text around it (prefix, suffix)."""
     quote = (quote or "").strip()
+    note.quote_original, note.quote_lost = "", False
     if not quote:
         note.quote_exact = note.quote_prefix = note.quote_suffix = ""
         note.quote_start = None
         return
-    found = make_quote(article.text, quote, hint)
-    if found is None:
-        raise NoteError(_("The quoted passage is not in the article."))
+    text = article.text
+    try:
+        found = make_quote(text, quote, hint, prefix or "", suffix or "")
+    except HintOutOfRange:
+        raise NoteError(
+            _(
+                "The position of the passage must be between 0 and %(length)s, the length of the "
+                "article's text."
+            )
+            % {"length": len(text)}
+        ) from None
+    except ContextNotFound:
+        raise NoteError(
+            _("The quoted passage is in the article, but not next to the text given around it.")
+        ) from None
+    except QuoteNotFound:
+        raise NoteError(_("The quoted passage is not in the article.")) from None
+    except AmbiguousQuote as error:
+        raise AmbiguousPassage(
+            _("The passage appears %(count)s times in the article: say which one you mean.")
+            % {"count": len(error.starts)},
+            [
+                {
+                    "start": start,
+                    "before": text[max(0, start - CONTEXT) : start],
+                    "passage": text[start:end],
+                    "after": text[end : end + CONTEXT],
+                }
+                for start, end in error.spans
+            ],
+        ) from None
     note.quote_exact, note.quote_prefix, note.quote_suffix = found.exact, found.prefix, found.suffix
     note.quote_start = found.start
 
 
 @transaction.atomic
 def create_note(
-    article: Article, author, text: str, quote: str | None = None, hint: int | None = None
+    article: Article,
+    author,
+    text: str,
+    quote: str | None = None,
+    hint: int | None = None,
+    *,
+    prefix: str = "",
+    suffix: str = "",
 ) -> Commentary:
     now = timezone.now()
     note = Commentary(
@@ -83,7 +148,7 @@ def create_note(
         created=now,
         updated=now,
     )
-    _anchor(note, article, quote, hint)
+    _anchor(note, article, quote, hint, prefix, suffix)
     save_commentary(note)
     return note
 
@@ -95,12 +160,14 @@ def update_note(
     quote: str | None = None,
     hint: int | None = None,
     *,
+    prefix: str = "",
+    suffix: str = "",
     change_quote: bool = False,
 ) -> Commentary:
     if text is not None:
         note.text = _clean(text)
     if change_quote:
-        _anchor(note, note.article, quote, hint)
+        _anchor(note, note.article, quote, hint, prefix, suffix)
     note.updated = timezone.now()
     save_commentary(note)
     return note

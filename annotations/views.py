@@ -19,11 +19,19 @@ from annotations.comments_split import (
 )
 from annotations.decorators import curator_required, tag_editor_required
 from annotations.models import Commentary
-from annotations.notes import NoteError, create_note, delete_commentary, update_note
+from annotations.notes import (
+    AmbiguousPassage,
+    NoteError,
+    create_note,
+    delete_commentary,
+    update_note,
+)
 from annotations.permissions import can_delete_commentary, can_edit_commentary
 from archive.hashtags import rename, set_article_hashtags
 from archive.models import Article, Hashtag
 from archive.text import find_hashtags, hashtag_fits
+
+SHOWN_CHOICES = 20  # occurrences of an ambiguous passage offered on the form
 
 
 def _hint(raw: str | None) -> int | None:
@@ -31,6 +39,21 @@ def _hint(raw: str | None) -> int | None:
         return int(raw) if raw not in (None, "") else None
     except ValueError:
         return None
+
+
+def _anchor_values(request: HttpRequest) -> dict:
+    """The passage's position and surroundings, as the article page's selection script or the
+    form's choice of occurrence sends them (the API takes the same)."""
+    return {
+        "hint": _hint(request.POST.get("quote_start")),
+        "prefix": request.POST.get("quote_prefix", ""),
+        "suffix": request.POST.get("quote_suffix", ""),
+    }
+
+
+def _form_error(exc: NoteError) -> tuple[str, list[dict]]:
+    choices = exc.choices[:SHOWN_CHOICES] if isinstance(exc, AmbiguousPassage) else []
+    return str(exc), choices
 
 
 def _get_note_for_editor(request: HttpRequest, pk: int) -> Commentary:
@@ -49,21 +72,25 @@ def note_create(request: HttpRequest, pk: int) -> HttpResponse:
         "quote": request.POST.get("quote", request.GET.get("quote", "")),
         "quote_start": request.POST.get("quote_start", ""),
     }
-    error = None
+    error, choices = None, []
     if request.method == "POST":
         try:
             note = create_note(
-                article, request.user, values["text"], values["quote"], _hint(values["quote_start"])
+                article,
+                request.user,
+                values["text"],
+                values["quote"],
+                **_anchor_values(request),
             )
         except NoteError as exc:
-            error = str(exc)
+            error, choices = _form_error(exc)
         else:
             messages.success(request, _("Your note is saved."))
             return redirect(f"{article.get_absolute_url()}#note-{note.pk}")
     return render(
         request,
         "annotations/note_form.html",
-        {"article": article, "values": values, "error": error},
+        {"article": article, "values": values, "error": error, "choices": choices},
         status=400 if error else 200,
     )
 
@@ -77,25 +104,34 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "quote": request.POST.get("quote", note.quote_exact),
         "quote_start": "",
     }
-    error = None
+    error, choices = None, []
     if request.method == "POST":
+        anchor = _anchor_values(request)
         try:
             update_note(
                 note,
                 values["text"],
                 values["quote"],
-                _hint(request.POST.get("quote_start")),
-                change_quote=values["quote"].strip() != note.quote_exact.strip(),
+                **anchor,
+                # A passage chosen among several, or changed: anchored anew.
+                change_quote=values["quote"].strip() != note.quote_exact.strip()
+                or anchor["hint"] is not None,
             )
         except NoteError as exc:
-            error = str(exc)
+            error, choices = _form_error(exc)
         else:
             messages.success(request, _("Your note is saved."))
             return redirect(f"{note.article.get_absolute_url()}#note-{note.pk}")
     return render(
         request,
         "annotations/note_form.html",
-        {"article": note.article, "note": note, "values": values, "error": error},
+        {
+            "article": note.article,
+            "note": note,
+            "values": values,
+            "error": error,
+            "choices": choices,
+        },
         status=400 if error else 200,
     )
 

@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from annotations.reanchoring import follow_text
 from archive.articles import delete_articles
 from archive.changes import record_change
 from archive.hashtags import delete_hashtags, refresh_hashtags, rename
@@ -104,6 +105,13 @@ class ArticleAdmin(BulkDeleteMixin, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         after = set(form.instance.hashtags.values_list("pk", flat=True))
         refresh_hashtags(before | after)
+        if change and "paragraphs" in form.changed_data:  # notes' anchors follow the text
+            for moved in follow_text({form.instance.pk: form.instance.text}):
+                if moved.lost:
+                    message = _("Note %(id)s: its passage is no longer in the text.")
+                else:
+                    message = _("Note %(id)s: re-anchored to its passage as it now reads.")
+                self.message_user(request, message % {"id": moved.commentary_id})
         record_change([form.instance.pk])
 
     def delete_model(self, request, obj):

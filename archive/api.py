@@ -45,6 +45,9 @@ def commentary_json(item) -> dict:
         "author": item.author_display or None,
         "origin": item.origin,
         "quote": item.quote_exact or None,
+        # Where the passage starts in the article's text, and whether it is still there.
+        "quote_start": item.quote_start if item.quote_exact else None,
+        "passage_lost": item.quote_lost,
         "created": item.created.isoformat(),
     }
 

@@ -203,6 +203,21 @@ def _date(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def json_quote(item: dict) -> dict:
+    quote = {
+        "exact": item["quote_exact"],
+        "prefix": item["quote_prefix"],
+        "suffix": item["quote_suffix"],
+        "start": item["quote_start"],
+    }
+    # Where the text changed since the passage was quoted (annotations/reanchoring.py).
+    if item["quote_original"]:
+        quote["first_quoted"] = item["quote_original"]
+    if item["quote_lost"]:
+        quote["lost"] = True
+    return quote
+
+
 def json_article(row: dict) -> dict:
     article = {
         "key": row["external_key"],
@@ -226,14 +241,7 @@ def json_article(row: dict) -> dict:
                 "text": item["text"],
                 "author": item["author__username"],
                 "author_name": item["author_name"],
-                "quote": {
-                    "exact": item["quote_exact"],
-                    "prefix": item["quote_prefix"],
-                    "suffix": item["quote_suffix"],
-                    "start": item["quote_start"],
-                }
-                if item["quote_exact"]
-                else None,
+                "quote": json_quote(item) if item["quote_exact"] else None,
                 "position": item["position"],
                 "source_line": item["source_line"],
                 "hashtags": item["hashtags"],

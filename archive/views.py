@@ -85,10 +85,13 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
     anchors = []
     for item in commentary:
         item.located = None
-        if item.quote_exact:
+        if item.quote_exact and not item.quote_lost:
+            # The stored anchor follows the text (annotations/reanchoring.py): checked exactly,
+            # never searched for approximately here.
             item.located = locate(
                 text,
                 TextQuote(item.quote_exact, item.quote_prefix, item.quote_suffix, item.quote_start),
+                approximate=False,
             )
             if item.located:
                 anchors.append(AnchorRange(item.located.start, item.located.end, item.pk))
@@ -103,6 +106,10 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
             and item.position >= split.first_reply
         )
         item.joinable = item.reader_comment and item.position > split.first_reply
+    # A note whose passage is no longer in the text is shown apart, after the others.
+    lost = [item for item in commentary if item.quote_exact and not item.located]
+    lost_ids = {item.pk for item in lost}
+    curator = is_curator(request.user)
     query = parse(request.GET.get("q", ""))
     matcher = Matcher(query) if query.has_text else None
     paragraphs = render_paragraphs(article.paragraphs, slugs, anchors, matcher)
@@ -112,10 +119,15 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
         {
             "article": article,
             "paragraphs": paragraphs,
-            "commentary": commentary,
+            "commentary": [item for item in commentary if item.pk not in lost_ids],
+            "commentary_count": len(commentary),
+            "lost": lost,
+            "reanchored": [item for item in commentary if item.located and item.is_reanchored]
+            if curator
+            else [],
             "query": request.GET.get("q", ""),
             "language_name": LANGUAGE_NAMES.get(article.language, article.language),
-            "curator": is_curator(request.user),
+            "curator": curator,
             "comments_split": bool(split),
             "paragraph_start": 0,  # the index of the first paragraph shown
             "tag_editor": can_edit_hashtags(request.user),

@@ -114,16 +114,21 @@ class CuratorNotesTests(BaseTestCase):
         )
         self.assertEqual(found.how, "exact")
         self.assertEqual(self.article.text[found.start : found.end], PASSAGE)
-        # The passage rewritten: a fuzzy match still finds it.
+        # The passage rewritten: found approximately, and the note quotes it as it now reads.
         path = self._write(
             updated.replace("favorables à la surveillance", "favorables à toute la surveillance")
         )
-        run_import(path)
+        out, _ = run_import(path)
+        self.assertIn(f"re-anchored: note {note.pk} on “China", out)
         page = self.client.get(self.article.get_absolute_url())
         self.assertContains(page, f'id="passage-{note.pk}"')
+        note.refresh_from_db()
+        self.assertEqual(note.quote_exact, PASSAGE.replace("à la", "à toute la"))
+        self.assertEqual(note.quote_original, PASSAGE)
         # The passage gone: the note stays, marked as not found.
         path = self._write(updated.replace(PASSAGE, "Tout autre chose"))
-        run_import(path)
+        out, _ = run_import(path)
+        self.assertIn(f"passage lost: note {note.pk} on “China", out)
         page = self.client.get(self.article.get_absolute_url())
         self.assertContains(page, "passage not found")
         self.assertContains(page, f'id="note-{note.pk}"')

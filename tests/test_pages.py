@@ -316,7 +316,8 @@ class ReadApiTests(BaseTestCase):
         self.assertIn("\n\n", data["text"])
         self.assertEqual(data["commentary"][0]["origin"], "reply")
         self.assertEqual(
-            set(data["commentary"][0]), {"id", "text", "author", "origin", "quote", "created"}
+            set(data["commentary"][0]),
+            {"id", "text", "author", "origin", "quote", "quote_start", "passage_lost", "created"},
         )
         self.assertEqual(self.client.get("/api/articles/999999/").status_code, 404)
 

@@ -36,6 +36,7 @@ UPPER_LAYERS = (
     "archive.articles",
     "archive.admin",
     "annotations.notes",
+    "annotations.reanchoring",
     "annotations.views",
     "annotations.api",
     "annotations.admin",

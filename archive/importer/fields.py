@@ -28,6 +28,8 @@ COMMENTARY_FIELDS = [
     "quote_prefix",
     "quote_suffix",
     "quote_start",
+    "quote_original",
+    "quote_lost",
     "position",
     "source_line",
     "created",

@@ -241,6 +241,13 @@ def _count(data: dict, name: str, *, default: int | None = None) -> int | None:
     return value
 
 
+def _flag(data: dict, name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise InvalidArticle(f"“{name}” must be true or false")
+    return value
+
+
 def _list_of_strings(data: dict, name: str) -> list[str]:
     value = data.get(name) or []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -396,6 +403,8 @@ def _commentary(data: dict) -> ParsedCommentary:
                 prefix=_string(quote, "prefix", max_length=32),
                 suffix=_string(quote, "suffix", max_length=32),
                 start=_count(quote, "start"),
+                first_quoted=_string(quote, "first_quoted"),
+                lost=_flag(quote, "lost"),
             )
             if exact
             else None,

@@ -39,6 +39,8 @@ class Quote:
     prefix: str = ""
     suffix: str = ""
     start: int | None = None
+    first_quoted: str = ""  # the wording first quoted, when the text changed since
+    lost: bool = False  # the passage is no longer in the article's text
 
 
 @dataclass

@@ -5,8 +5,9 @@ whose content hash is unchanged is skipped. The others are prepared (prepare.py:
 languages and search columns, in the worker process for large imports; a JSON export's posts
 carry their languages already), then written: new articles and hashtag uses as plain rows
 (rows.py), changed ones through the ORM, commentary upserted by key (a JSON export's keyless
-curator notes by article, text and date), and each batch's search rows at once. The caller
-holds the file's transaction and records the change at its end.
+curator notes by article, text and date), the anchors of the commentary on changed articles
+moved to where their passages now are (annotations/reanchoring.py), and each batch's search rows
+at once. The caller holds the file's transaction and records the change at its end.
 
 What a dump decides and what a restore keeps: a text dump's post takes its key from its URL and
 title, its dates from the import; a JSON export's post keeps its key, dates, languages and
@@ -24,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 
 from annotations.models import Commentary, TaggedCommentary
+from annotations.reanchoring import follow_text
 from archive.hashtags import get_or_create_hashtags, use_spelling
 from archive.importer.errors import DumpError
 from archive.importer.fields import (
@@ -234,6 +236,15 @@ class BatchWriter:
         tags = self._hashtags_of(written)
         self._write_hashtag_uses(written, kept_ids, tags)
         self._write_commentary(written, tags, kept_ids)
+        # Anchors follow the text: the commentary of every article whose text may have changed
+        # (a restored article's is checked too: an export may have been edited by hand).
+        self.result.anchors += follow_text(
+            {
+                ids[item.post.key]: self._text_written(item, existing.get(item.post.key))
+                for item in items
+                if item.post.key in existing or item.post.restored is not None
+            }
+        )
         # New articles of a text dump are indexed from what was prepared (they have no index row
         # yet); the others from the database, since they may carry curator notes too.
         # (a post naming a renamed hashtag by its old spelling is indexed from its rows too)
@@ -264,6 +275,14 @@ class BatchWriter:
         rest = [ids[item.post.key] for item in items if item.post.key not in fresh_keys]
         if rest:
             index_articles(rest)
+
+    @staticmethod
+    def _text_written(item: PreparedPost, known: dict | None) -> str:
+        """An updated article's text as written: the dump's, or the curators' if they edited it."""
+        kept = (known or {}).get("kept", {})
+        if "paragraphs" in kept:
+            return "\n\n".join(p["text"] for p in kept["paragraphs"])
+        return "\n\n".join(item.post.paragraphs)
 
     def _article_values(self, item: PreparedPost, known: dict | None) -> dict:
         post, restored = item.post, item.post.restored
@@ -497,6 +516,8 @@ class BatchWriter:
                 "quote_prefix": "",
                 "quote_suffix": "",
                 "quote_start": None,
+                "quote_original": "",
+                "quote_lost": False,
                 "position": entry.position,
                 "source_line": c.line,
                 "created": entry.row.created if entry.row else self.now,
@@ -518,6 +539,8 @@ class BatchWriter:
             "quote_prefix": quote.prefix if quote else "",
             "quote_suffix": quote.suffix if quote else "",
             "quote_start": quote.start if quote else None,
+            "quote_original": quote.first_quoted if quote else "",
+            "quote_lost": quote.lost if quote else False,
             "position": entry.position,
             "source_line": c.line,
             "created": created,

@@ -6,6 +6,11 @@
   var start = document.getElementById("note-quote-start");
   if (!text || !quote || !start) return;
 
+  function length(text) {
+    // In characters (code points), as the server counts them, not UTF-16 units.
+    return Array.from(text).length;
+  }
+
   function offsetIn(container, node, offset) {
     // Characters before (node, offset) in the article text: paragraphs joined by blank lines.
     var paragraphs = text.querySelectorAll(":scope > p");
@@ -16,9 +21,9 @@
         var range = document.createRange();
         range.setStart(p, 0);
         range.setEnd(node, offset);
-        return total + range.toString().length;
+        return total + length(range.toString());
       }
-      total += p.textContent.length + 2;
+      total += length(p.textContent) + 2;
     }
     return null;
   }

@@ -73,7 +73,11 @@ class Command(BaseCommand):
                     if result.curator_fields
                     else ""
                 )
+                + (f", notes re-anchored: {len(result.reanchored)}" if result.reanchored else "")
+                + (f", notes whose passage was lost: {len(result.lost)}" if result.lost else "")
             )
+            for line in result.anchor_lines():
+                self.stdout.write(line)
         for error in summary.errors:
             self.stderr.write(self.style.ERROR(f"error: {error} (nothing from this file was kept)"))
         self.stdout.write(self.style.SUCCESS(summary.describe()))

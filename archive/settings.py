@@ -96,7 +96,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("Français"))]
+# Each language by its own name; the switcher (templates/base.html) offers them in this order.
+LANGUAGES = [
+    ("en", _("English")),
+    ("fr", _("Français")),
+    ("de", _("Deutsch")),
+    ("it", _("Italiano")),
+]
 LOCALE_PATHS = [BASE_DIR / "archive" / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -1,9 +1,11 @@
-"""Dates as readers see them, in French and English, for every month of the year.
+"""Dates as readers see them, in French, English, German and Italian, for every month of the year.
 
 The clock is frozen at the 15th of each month while a dump is imported (an article's date is the
 day it entered the archive), so these tests mean the same on any day they run. French month
 abbreviations hold letters outside ASCII ("fév.", "août", "déc."): a pattern such as \\w+ in a
-browser's regex would miss them, so the expected text is spelled out.
+browser's regex would miss them, so the expected text is spelled out. German puts a dot after the
+day ("15. Sept. 2026"); Italian writes the month's short name in lower case, without a dot
+("15 set 2026").
 """
 
 from __future__ import annotations
@@ -20,33 +22,40 @@ from archive.models import Article
 from tests.base import DEMO_DUMPS, run_import
 
 PARIS = ZoneInfo("Europe/Paris")
-MONTHS = {
-    1: ("jan.", "Jan."),
-    2: ("fév.", "Feb."),
-    3: ("mars", "March"),
-    4: ("avr.", "April"),
-    5: ("mai", "May"),
-    6: ("juin", "June"),
-    7: ("juil.", "July"),
-    8: ("août", "Aug."),
-    9: ("sept.", "Sept."),
-    10: ("oct.", "Oct."),
-    11: ("nov.", "Nov."),
-    12: ("déc.", "Dec."),
+LANGUAGES = {
+    "fr": "fr-FR,fr;q=0.9",
+    "en": "en-GB,en;q=0.9",
+    "de": "de-DE,de;q=0.9",
+    "it": "it-IT,it;q=0.9",
 }
-LANGUAGES = {"fr": "fr-FR,fr;q=0.9", "en": "en-GB,en;q=0.9"}
+MONTHS = {  # in the order of LANGUAGES
+    1: ("jan.", "Jan.", "Jan.", "gen"),
+    2: ("fév.", "Feb.", "Feb.", "feb"),
+    3: ("mars", "March", "März", "mar"),
+    4: ("avr.", "April", "April", "apr"),
+    5: ("mai", "May", "Mai", "mag"),
+    6: ("juin", "June", "Juni", "giu"),
+    7: ("juil.", "July", "Juli", "lug"),
+    8: ("août", "Aug.", "Aug.", "ago"),
+    9: ("sept.", "Sept.", "Sept.", "set"),
+    10: ("oct.", "Oct.", "Okt.", "ott"),
+    11: ("nov.", "Nov.", "Nov.", "nov"),
+    12: ("déc.", "Dec.", "Dez.", "dic"),
+}
+DAY = {"de": "{day}. {month} {year}"}  # the others: "{day} {month} {year}"
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("month", sorted(MONTHS))
-def test_card_and_article_dates_in_both_languages(month):
+def test_card_and_article_dates_in_every_language(month):
     moment = datetime(2026, month, 15, 12, 0, tzinfo=PARIS)
     with time_machine.travel(moment, tick=False):
         run_import(DEMO_DUMPS / "demo_seenthis_export.txt")
         article = Article.objects.order_by("pk").first()
         assert article.created == moment
-        for language, accept in LANGUAGES.items():
-            expected = f"15 {MONTHS[month][0 if language == 'fr' else 1]} 2026"
+        for column, (language, accept) in enumerate(LANGUAGES.items()):
+            day = DAY.get(language, "{day} {month} {year}")
+            expected = day.format(day=15, month=MONTHS[month][column], year=2026)
             client = Client(HTTP_ACCEPT_LANGUAGE=accept)
             home = client.get("/").content.decode()
             shown = re.findall(r"<time[^>]*>[^<]*</time>", home)[:3]

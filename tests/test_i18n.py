@@ -1,4 +1,5 @@
-"""The interface in French and in English: the browser's language, the switcher, the catalogue."""
+"""The interface in English, French, German and Italian: the browser's language, the switcher,
+the catalogues."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ import gettext
 import io
 import re
 import tokenize
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
 from django.conf import settings
 from django.test import override_settings
+from django.utils import timezone
 from django.utils.translation.template import templatize
 
 from annotations.notes import create_note
@@ -18,10 +24,12 @@ from archive.models import Article
 from tests.base import SEENTHIS_DUMP, BaseTestCase
 
 LOCALE = Path(settings.LOCALE_PATHS[0])
-PO = LOCALE / "fr" / "LC_MESSAGES" / "django.po"
-MO = LOCALE / "fr" / "LC_MESSAGES" / "django.mo"
+# Every language of the switcher but the one the strings are written in has a catalogue.
+TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 FR = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9,en;q=0.5"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
+DE = {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9,en;q=0.5"}
+IT = {"HTTP_ACCEPT_LANGUAGE": "it-IT,it;q=0.9,en;q=0.5"}
 
 
 def visible(html: str) -> str:
@@ -70,9 +78,10 @@ class AcceptLanguageTests(BaseTestCase):
         self.assertNotIn("Derniers articles", text)
 
     def test_a_language_without_translation_falls_back_to_english(self):
-        response = self.client.get("/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+        response = self.client.get("/", HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9")
         self.assertContains(response, "Newest articles")
         self.assertContains(response, '<html lang="en">')
+        self.assertEqual(response.headers["Content-Language"], "en")
 
     def test_tag_page_in_french(self):
         text = visible(self.page("/tags/crédit_social/"))
@@ -87,12 +96,11 @@ class AcceptLanguageTests(BaseTestCase):
         self.assertIn("Commentaires 1", text)
         self.assertIn("Réponse (importée)", text)
         self.assertNotIn("Ajouter une note", text)  # nobody is logged in
-        month = article.created.strftime("%m")
         french_months = {
-            "01": "janv.",
+            "01": "jan.",
             "02": "fév.",
             "03": "mars",
-            "04": "avril",
+            "04": "avr.",
             "05": "mai",
             "06": "juin",
             "07": "juil.",
@@ -102,7 +110,8 @@ class AcceptLanguageTests(BaseTestCase):
             "11": "nov.",
             "12": "déc.",
         }
-        day = f"{article.created.day} {french_months[month]} {article.created.year}"
+        created = timezone.localtime(article.created)
+        day = f"{created.day} {french_months[created.strftime('%m')]} {created.year}"
         self.assertIn(day, text)  # dates follow the language too
 
     def test_search_in_french(self):
@@ -219,13 +228,19 @@ class CuratorInFrenchTests(BaseTestCase):
 
 
 class LanguageSwitcherTests(BaseTestCase):
-    def test_every_page_offers_both_languages(self):
+    def test_every_page_offers_the_four_languages(self):
         html = self.client.get("/tags/", **EN).content.decode()
         form = re.search(r'<form class="lang-switch.*?</form>', html, flags=re.S).group(0)
         self.assertIn('action="/i18n/setlang/"', form)
         self.assertIn('name="next" value="/tags/"', form)
+        self.assertEqual(re.findall(r'value="(\w+)"[^>]*lang="\1"', form), ["en", "fr", "de", "it"])
         self.assertRegex(form, r'value="en"[^>]*aria-current="true"[^>]*>EN<')
         self.assertRegex(form, r'value="fr"[^>]*lang="fr"\s*>FR<')
+        self.assertRegex(form, r'value="de"[^>]*lang="de"\s*>DE<')
+        self.assertRegex(form, r'value="it"[^>]*lang="it"\s*>IT<')
+        # Each button says its language's own name when hovered, whatever the page's language.
+        for name in ("English", "Français", "Deutsch", "Italiano"):
+            self.assertIn(f'title="{name}"', form)
 
     def test_choosing_french_then_english(self):
         response = self.client.post("/i18n/setlang/", {"language": "fr", "next": "/tags/"}, **EN)
@@ -242,6 +257,21 @@ class LanguageSwitcherTests(BaseTestCase):
         self.assertRedirects(response, "/", fetch_redirect_response=False)
         self.assertContains(self.client.get("/", **FR), "Newest articles")
 
+    def test_choosing_german_then_italian(self):
+        self.client.post("/i18n/setlang/", {"language": "de", "next": "/tags/"}, **FR)
+        self.assertEqual(self.client.cookies[settings.LANGUAGE_COOKIE_NAME].value, "de")
+        response = self.client.get("/tags/", **FR)
+        self.assertEqual(response.headers["Content-Language"], "de")
+        self.assertContains(response, '<html lang="de">')
+        self.assertContains(response, "Hashtags filtern")
+        self.assertRegex(response.content.decode(), r'value="de"[^>]*aria-current="true"[^>]*>DE<')
+
+        self.client.post("/i18n/setlang/", {"language": "it", "next": "/"}, **DE)
+        response = self.client.get("/", **DE)
+        self.assertContains(response, '<html lang="it">')
+        self.assertContains(response, "Articoli più recenti")
+        self.assertRegex(response.content.decode(), r'value="it"[^>]*aria-current="true"[^>]*>IT<')
+
     def test_the_switcher_refuses_other_sites_and_unknown_languages(self):
         response = self.client.post(
             "/i18n/setlang/", {"language": "fr", "next": "https://evil.example/"}
@@ -254,27 +284,182 @@ class LanguageSwitcherTests(BaseTestCase):
         self.assertContains(self.client.get("/", **EN), "Newest articles")
 
 
+# The dump is imported on this day and hour (an article's date is the day it entered the archive),
+# so the dates below mean the same on any day the tests run; September has an abbreviated month
+# name in German ("Sept.").
+IMPORTED = datetime(2026, 9, 15, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+class GermanAndItalianPagesTests(BaseTestCase):
+    """The reading pages a visitor meets first, in a German and in an Italian browser."""
+
+    dumps = (SEENTHIS_DUMP,)
+
+    @classmethod
+    def setUpTestData(cls):
+        with time_machine.travel(IMPORTED, tick=False):
+            super().setUpTestData()
+        cls.article = Article.objects.get(title__startswith="Le système de crédit social chinois")
+
+    def page(self, url: str, headers: dict) -> tuple[str, str]:
+        """The page's HTML and its visible text, checked to be in the language asked for."""
+        language = headers["HTTP_ACCEPT_LANGUAGE"][:2]
+        response = self.client.get(url, **headers)
+        self.assertEqual(response.status_code, 200, url)
+        self.assertEqual(response.headers["Content-Language"], language, url)
+        html = response.content.decode()
+        self.assertIn(f'<html lang="{language}">', html)
+        return html, visible(html)
+
+    def assert_none_in(self, english: tuple[str, ...], text: str):
+        for label in english:
+            self.assertNotIn(label, text)
+
+    def test_home_in_german(self):
+        html, text = self.page("/", DE)
+        for label in (
+            "Kommentiertes Archiv",
+            "Neueste Artikel",
+            "Meistverwendete Hashtags",
+            "Alle Hashtags",
+            "Anmelden",
+            "Suchen",
+            "Atom-Feed",
+            "Zum Inhalt springen",
+            "15. Sept. 2026",  # German dates: a dot after the day, the month's short name
+            "· 1 Kommentar",
+        ):
+            self.assertIn(label, text)
+        self.assertIn('placeholder="Ein Zitat, ein Wort, ein #Hashtag …"', html)
+        self.assertIn('<nav aria-label="Hauptnavigation">', html)
+        self.assert_none_in(("Newest articles", "Most used", "Log in", "15 Sept."), text)
+
+    def test_home_in_italian(self):
+        html, text = self.page("/", IT)
+        for label in (
+            "Archivio annotato",
+            "Articoli più recenti",
+            "Hashtag più usati",
+            "Tutti gli hashtag",
+            "Accedi",
+            "Cerca",
+            "Feed Atom",
+            "Mappa del sito",
+            "Vai al contenuto",
+            "15 set 2026",  # Italian dates: the month's short name in lower case, no dot
+            "· 1 commento",
+        ):
+            self.assertIn(label, text)
+        self.assertIn('placeholder="Una citazione, una parola, un #hashtag…"', html)
+        self.assert_none_in(("Newest articles", "Most used", "Log in", "Set.", "Settembre"), text)
+
+    def test_search_with_results_in_german_and_italian(self):
+        one = "/search/?q=%22le+systeme+de+credit+social+a+des+racines%22"
+        for headers, heading, found, sort in (
+            (DE, "Suche:", "1 Ergebnis", "Sortieren nach"),
+            (IT, "Ricerca:", "1 risultato", "Ordina per"),
+        ):
+            _html, text = self.page(one, headers)
+            searched = f'{heading} "le systeme de credit social a des racines"'
+            self.assertIn(searched, text.replace("&quot;", '"'))
+            self.assertIn(found, text)
+            self.assertNotIn(found + ("se" if headers is DE else "i"), text)
+            self.assertIn(sort, text)
+            self.assertIn("15. Sept. 2026" if headers is DE else "15 set 2026", text)
+        _html, text = self.page("/search/?q=surveillance", DE)
+        self.assertRegex(text, r"\b\d+ Ergebnisse\b")
+        self.assertIn("Relevanz", text)
+        _html, text = self.page("/search/?q=surveillance", IT)
+        self.assertRegex(text, r"\b\d+ risultati\b")
+        self.assertIn("pertinenza", text)
+        _html, text = self.page("/search/?q=zzzzqqq", DE)
+        self.assertIn("0 Ergebnisse", text)
+        self.assertIn("Kein Ergebnis erfüllt all diese Kriterien.", text)
+        _html, text = self.page("/search/?q=zzzzqqq", IT)
+        self.assertIn("0 risultati", text)
+        self.assertIn("Nessun risultato soddisfa tutti questi criteri.", text)
+
+    def test_article_in_german_and_italian(self):
+        url = self.article.get_absolute_url()
+        _html, text = self.page(url, DE)
+        self.assertIn("15. Sept. 2026", text)
+        self.assertIn("Kommentare 1", text)
+        self.assertIn("Antwort (importiert) · 15. Sept. 2026, 12:00", text)
+        self.assertNotIn("Anmerkung hinzufügen", text)  # nobody is logged in
+        _html, text = self.page(url, IT)
+        self.assertIn("15 set 2026", text)
+        self.assertIn("Commenti 1", text)
+        self.assertIn("Risposta (importata) · 15 set 2026, 12:00", text)
+        self.assert_none_in(("Commentary", "Reply (imported)"), text)
+
+    def test_hashtags_in_german_and_italian(self):
+        _html, text = self.page("/tags/", DE)
+        for label in ("Hashtags filtern", "Meistverwendet", "A–Z"):
+            self.assertIn(label, text)
+        _html, text = self.page("/tags/", IT)
+        for label in ("Filtra gli hashtag", "Più usati", "A–Z"):
+            self.assertIn(label, text)
+        _html, text = self.page("/tags/crédit_social/", DE)
+        self.assertIn("13 Artikel", text)
+        self.assertIn("Verwandte Hashtags", text)
+        self.assertIn("1 Kommentar", text)
+        _html, text = self.page("/tags/crédit_social/", IT)
+        self.assertIn("13 articoli", text)
+        self.assertIn("Hashtag correlati", text)
+        self.assertIn("1 commento", text)
+
+    def test_browsers_pick_german_and_italian_by_their_preferences(self):
+        for accept, language in (
+            ("de-CH,de;q=0.9", "de"),
+            ("de-AT", "de"),
+            ("it-CH,it;q=0.9,fr;q=0.8", "it"),
+            ("es-ES,es;q=0.9,it;q=0.8,de;q=0.7", "it"),  # the first language there is
+            ("pt-BR,de;q=0.5,fr;q=0.9", "fr"),  # by weight, not by order
+        ):
+            response = self.client.get("/tags/", HTTP_ACCEPT_LANGUAGE=accept)
+            self.assertEqual(response.headers["Content-Language"], language, accept)
+
+    def test_curator_screens_in_german_and_italian(self):
+        self.client.force_login(self.alice)
+        url = self.article.get_absolute_url()
+        text = visible(self.client.get(url, **DE).content.decode())
+        for label in ("Anmerkung hinzufügen", "Anmerkung speichern", "Hashtags speichern"):
+            self.assertIn(label, text)
+        text = visible(self.client.get(url, **IT).content.decode())
+        for label in ("Aggiungi una nota", "Salva la nota", "Salva gli hashtag", "Esci"):
+            self.assertIn(label, text)
+        notes = f"/articles/{self.article.pk}/notes/new/"
+        response = self.client.post(notes, {"text": "Eine Anmerkung."}, follow=True, **DE)
+        self.assertIn("Ihre Anmerkung wurde gespeichert.", visible(response.content.decode()))
+        response = self.client.post(notes, {"text": "x" * 20_001}, **IT)
+        self.assertIn(
+            "La nota è troppo lunga (al massimo 20.000 caratteri).",
+            visible(response.content.decode()),
+        )
+
+
 ESCAPES = {"n": "\n", "t": "\t"}
 
 
-def _po_entries(path: Path) -> list[tuple[str | None, str, str | None, list[str]]]:
-    """(context, msgid, msgid_plural, msgstrs) of every entry of a .po file but its header."""
-    entries, fields, current = [], {}, None
+def _po_entries(path: Path) -> list[tuple[str | None, str, str | None, list[str], bool]]:
+    """(context, msgid, msgid_plural, msgstrs, fuzzy) of every entry of a .po file, the header
+    (msgid "") first; obsolete entries (#~) are comments to gettext and left out."""
+    entries, fields, current, fuzzy = [], {}, None, False
 
     def flush():
-        if "msgid" in fields and fields["msgid"] != "":
+        if "msgid" in fields:
             strs = [v for k, v in sorted(fields.items()) if k.startswith("msgstr")]
             entries.append(
-                (fields.get("msgctxt"), fields["msgid"], fields.get("msgid_plural"), strs)
+                (fields.get("msgctxt"), fields["msgid"], fields.get("msgid_plural"), strs, fuzzy)
             )
 
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         line = line.strip()
         if not line:
             flush()
-            fields, current = {}, None
+            fields, current, fuzzy = {}, None, False
         elif line.startswith("#"):
-            continue
+            fuzzy = fuzzy or (line.startswith("#,") and "fuzzy" in line)
         else:
             match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d\])?)?\s*"(.*)"$', line)
             assert match, f"{path}: cannot read {line!r}"
@@ -287,25 +472,71 @@ def _po_entries(path: Path) -> list[tuple[str | None, str, str | None, list[str]
     return entries
 
 
-def test_french_catalogue_is_complete_and_compiled():
-    """Every message has a French translation, and django.mo holds exactly what django.po says
-    (CI has no gettext: forgetting `manage.py compilemessages` would go unnoticed)."""
-    entries = _po_entries(PO)
+def _catalogue_files(language: str) -> tuple[Path, Path]:
+    folder = LOCALE / language / "LC_MESSAGES"
+    return folder / "django.po", folder / "django.mo"
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)\w")
+MARKUP = re.compile(r"<[^>]+>|&\w+;")
+
+
+def test_the_translated_languages_are_those_of_the_switcher():
+    assert TRANSLATED == ["fr", "de", "it"]
+    on_disk = sorted(p.name for p in LOCALE.iterdir() if (p / "LC_MESSAGES").is_dir())
+    assert on_disk == sorted(TRANSLATED)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalogue_is_complete_and_compiled(language):
+    """Every message has a translation that is not marked fuzzy, with the placeholders and
+    markup of the English, and django.mo holds exactly what django.po says (CI has no gettext:
+    forgetting `manage.py compilemessages` would go unnoticed)."""
+    po, mo = _catalogue_files(language)
+    header, *entries = _po_entries(po)
+    assert header[1] == "" and not header[4], f"{po}: the header is missing or fuzzy"
     assert len(entries) > 80
-    with MO.open("rb") as handle:
+    with mo.open("rb") as handle:
         catalogue = gettext.GNUTranslations(handle)
-    for context, msgid, plural, strs in entries:
-        assert all(strs), f"untranslated: {msgid!r}"
+    assert catalogue.info().get("language") == language, f"{mo}: compiled from another header"
+    forms = int(re.search(r"nplurals=(\d+)", catalogue.info()["plural-forms"]).group(1))
+    # A number that takes each plural form (nplurals=2: 1 and 2 in every language here).
+    numbers = {catalogue.plural(n): n for n in range(200, -1, -1)}
+    assert sorted(numbers) == list(range(forms)), language
+    problems = []
+    for context, msgid, plural, strs, fuzzy in entries:
+        name = f"{msgid!r}" + (f" (context {context!r})" if context else "")
+        if fuzzy or not all(strs):
+            problems.append(f"{'fuzzy' if fuzzy else 'untranslated'}: {name}")
+            continue
         if plural:
-            assert [catalogue.ngettext(msgid, plural, n) for n in (1, 2)] == strs, msgid
+            if len(strs) != forms:
+                problems.append(f"{len(strs)} plural forms instead of {forms}: {name}")
+                continue
+            compiled = [catalogue.ngettext(msgid, plural, numbers[i]) for i in range(forms)]
         elif context:
-            assert catalogue.pgettext(context, msgid) == strs[0], msgid
+            compiled = [catalogue.pgettext(context, msgid)]
         else:
-            assert catalogue.gettext(msgid) == strs[0], msgid
-        for text in strs:  # the same placeholders on both sides
-            assert sorted(re.findall(r"%\(\w+\)s", text)) == sorted(
-                re.findall(r"%\(\w+\)s", plural if plural and text is strs[-1] else msgid)
-            ), msgid
+            compiled = [catalogue.gettext(msgid)]
+        if compiled != strs:
+            problems.append(f"django.mo is stale (run compilemessages): {name}")
+        for i, text in enumerate(strs):
+            # The first form has what the English singular has, the others what its plural has.
+            english = plural if plural and i else msgid
+            for what, pattern in (("placeholders", PLACEHOLDER), ("markup", MARKUP)):
+                if sorted(pattern.findall(text)) != sorted(pattern.findall(english)):
+                    problems.append(f"not the same {what} as the English: {text!r}")
+    # Strings dropped from django.po are gone from django.mo as well.
+    known = set()
+    for context, msgid, plural, strs, _fuzzy in entries:
+        key = f"{context}\x04{msgid}" if context else msgid
+        if plural:
+            known.update((key, i) for i in range(len(strs)))
+        else:
+            known.add(key)
+    stale = [key for key in catalogue._catalog if key != "" and key not in known]
+    problems += [f"django.mo is stale (run compilemessages), it still has {k!r}" for k in stale]
+    assert not problems, f"archive/locale/{language}:\n" + "\n".join(problems)
 
 
 GETTEXT_CALLS = {
@@ -360,9 +591,8 @@ def _messages_in_template(source: str) -> set[tuple[str | None, str]]:
     return found
 
 
-def test_every_interface_string_is_in_the_french_catalogue():
-    """A string added to a template or a Python message without a translation fails here, even
-    where gettext is not installed (run makemessages -l fr, translate, compilemessages)."""
+def _interface_strings() -> dict[tuple[str | None, str], str]:
+    """(context, msgid) of every string of the templates and of our Python code: where it is."""
     project = Path(settings.BASE_DIR)
     wanted: dict[tuple[str | None, str], str] = {}
     for path in sorted((project / "templates").rglob("*.html")):
@@ -374,13 +604,25 @@ def test_every_interface_string_is_in_the_french_catalogue():
                 continue
             for message in _messages_in_python(path.read_text(encoding="utf-8")):
                 wanted.setdefault(message, str(path.relative_to(project)))
+    return wanted
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_interface_string_is_in_the_catalogue(language):
+    """A string added to a template or a Python message without a translation fails here, even
+    where gettext is not installed (run makemessages -l fr -l de -l it, translate,
+    compilemessages: the commands are in the header of each django.po)."""
+    wanted = _interface_strings()
     assert len(wanted) > 80
+    po, _mo = _catalogue_files(language)
     translated = {
-        (context, msgid) for context, msgid, _plural, strs in _po_entries(PO) if all(strs)
+        (context, msgid)
+        for context, msgid, _plural, strs, fuzzy in _po_entries(po)
+        if all(strs) and not fuzzy
     }
     missing = sorted(
         f"{where}: {msgid!r}" + (f" (context {context!r})" if context else "")
         for (context, msgid), where in wanted.items()
         if (context, msgid) not in translated
     )
-    assert not missing, "not translated in archive/locale/fr:\n" + "\n".join(missing)
+    assert not missing, f"not translated in archive/locale/{language}:\n" + "\n".join(missing)

@@ -1,4 +1,5 @@
-"""What the browser tests share besides fixtures: the database mark and logging in."""
+"""What the browser tests share besides fixtures: the database mark, logging in, and what sticks
+out sideways."""
 
 from __future__ import annotations
 
@@ -14,6 +15,15 @@ from playwright.sync_api import Page
 LIVE_DB = pytest.mark.django_db(
     transaction=True, available_apps=[app.name for app in django_apps.get_app_configs()]
 )
+
+# The elements (five at most) whose right edge is past the window's: on a phone, the page would
+# scroll sideways.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll("body *")]
+    .filter(el => el.getBoundingClientRect().right > width + 1)
+    .slice(0, 5).map(el => `${el.tagName}.${el.className}: ${el.textContent.slice(0, 40)}`);
+}"""
 
 
 def log_in(page: Page, base_url: str, username: str, password: str = "password") -> None:

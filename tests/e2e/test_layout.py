@@ -5,16 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from archive.models import Article
-from tests.e2e.helpers import LIVE_DB
+from tests.e2e.helpers import LIVE_DB, OVERFLOW
 
 pytestmark = [pytest.mark.browser, LIVE_DB]
-
-OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  return [...document.querySelectorAll("body *")]
-    .filter(el => el.getBoundingClientRect().right > width + 1)
-    .slice(0, 5).map(el => `${el.tagName}.${el.className}: ${el.textContent.slice(0, 40)}`);
-}"""
 
 
 def test_phone_pages_do_not_scroll_sideways(new_context, archive, shot):

@@ -124,6 +124,15 @@ def _sqlite(url: str, shown: str, conf: dict, base_dir: Path) -> dict:
             )
         if parts.path in {"", "/"}:  # dj-database-url would quietly use an in-memory database
             raise ImproperlyConfigured(f"DATABASE_URL={shown!r} names no SQLite file.")
+    options = dict(conf.get("OPTIONS", {}))  # ?timeout=60 and the like, from the URL
+    if isinstance(options.get("timeout"), str):  # dj-database-url turns only whole numbers
+        try:
+            options["timeout"] = float(options["timeout"])
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL={shown!r}: timeout={options['timeout']!r} is not a number of "
+                "seconds."
+            ) from None
     name = conf["NAME"]
     if name != ":memory:":
         # sqlite:///var/db.sqlite3 is relative to the project, not to the current folder.
@@ -142,7 +151,7 @@ def _sqlite(url: str, shown: str, conf: dict, base_dir: Path) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            **conf.get("OPTIONS", {}),  # ?timeout=60 and the like, from the URL
+            **options,
         },
     }
 

@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the request: NUL and control characters end in a 400 here.
     "archive.middleware.RequestInputMiddleware",
+    # A view that cannot reach the database answers 503 (archive/outage.py).
+    "archive.outage.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -184,7 +186,10 @@ ARCHIVE_IMPORT_WORKER_BYTES = env_int("ARCHIVE_IMPORT_WORKER_BYTES", 4_000_000)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"one_line": {"()": "archive.logs.OneLine"}},
+    "filters": {
+        "one_line": {"()": "archive.logs.OneLine"},
+        "not_outage": {"()": "archive.logs.NotOutage"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "console_one_line": {"class": "logging.StreamHandler", "filters": ["one_line"]},
@@ -192,6 +197,8 @@ LOGGING = {
     "loggers": {
         # A refused Host header is the visitor's doing: one line, no traceback, header cut.
         "django.security.DisallowedHost": {"handlers": ["console_one_line"], "propagate": False},
+        # A request answered 503 for want of a database: archive.outage logs bursts instead.
+        "django.request": {"filters": ["not_outage"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

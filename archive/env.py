@@ -33,6 +33,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
 
 
+def env_whole_number(name: str, default: int, maximum: int) -> int:
+    """A whole number from 0 to `maximum`."""
+    value = env_int(name, default)
+    if not 0 <= value <= maximum:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ.get(name)!r} must be a whole number from 0 to {maximum}."
+        )
+    return value
+
+
 def env_cache_limits(prefix: str, seconds: int, entries: int) -> tuple[int, int]:
     """`<prefix>_SECONDS` (0 turns the cache off) and `<prefix>_ENTRIES` of a per-process cache."""
     kept_seconds = env_int(f"{prefix}_SECONDS", seconds)

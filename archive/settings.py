@@ -11,6 +11,7 @@ from archive.env import (
     env_cache_limits,
     env_int,
     env_list,
+    env_whole_number,
     production_secret_key,
 )
 
@@ -93,6 +94,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# How many proxies in front of the archive append to X-Forwarded-For (0: none, REMOTE_ADDR is
+# the client). Too many lets visitors choose their address; too few makes them all one.
+TRUSTED_PROXIES = env_whole_number("TRUSTED_PROXIES", 0, maximum=10)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -7,8 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotations.comments_split import (
+    SplitError,
+    current_split,
+    join_comment,
+    split_comments,
+    unsplit_comments,
+)
 from annotations.decorators import curator_required, tag_editor_required
 from annotations.models import Commentary
 from annotations.notes import NoteError, create_note, delete_commentary, update_note
@@ -144,3 +152,62 @@ def hashtag_rename(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, _("Renamed to #%(new)s.") % {"new": result.name})
     return redirect(result.get_absolute_url())
+
+
+@curator_required
+@require_http_methods(["GET", "POST"])
+def comments_start(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    """ "Reader comments start here": the paragraphs from this one on become reader comments."""
+    article = get_object_or_404(Article, pk=pk)
+    paragraphs = article.paragraphs
+    if current_split(article) or not 1 <= index < len(paragraphs):
+        messages.error(request, _("There is no such paragraph to start the comments at."))
+        return redirect(article.get_absolute_url())
+    if request.method == "POST":
+        try:
+            count = split_comments(article, index)
+        except SplitError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d paragraph is now a reader comment.",
+                    "%(count)d paragraphs are now reader comments.",
+                    count,
+                )
+                % {"count": count},
+            )
+        return redirect(f"{article.get_absolute_url()}#commentary")
+    return render(
+        request,
+        "annotations/comments_start.html",
+        {
+            "article": article,
+            "first": paragraphs[index]["text"],
+            "count": len(paragraphs) - index,
+            "kept": index,
+        },
+    )
+
+
+@curator_required
+@require_POST
+def comments_unsplit(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article, pk=pk)
+    unsplit_comments(article)
+    messages.success(request, _("The reader comments are back in the article's text."))
+    return redirect(article.get_absolute_url())
+
+
+@curator_required
+@require_POST
+def comment_join(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = get_object_or_404(Commentary.objects.select_related("article"), pk=pk)
+    try:
+        joined = join_comment(reply)
+    except SplitError as exc:
+        messages.error(request, str(exc))
+        return redirect(reply.article.get_absolute_url())
+    messages.success(request, _("The comment is joined to the one before it."))
+    return redirect(f"{reply.article.get_absolute_url()}#note-{joined.pk}")

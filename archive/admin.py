@@ -1,9 +1,58 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import model_ngettext
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from archive.articles import delete_articles
 from archive.changes import record_change
 from archive.hashtags import delete_hashtags, refresh_hashtags, rename
 from archive.models import Article, Hashtag, TaggedArticle
+
+SAMPLE = 20
+
+
+@admin.action(
+    permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s")
+)
+def delete_selected(modeladmin, request, queryset):
+    """Delete many rows at once (all rows of a filter: thousands). Django's own action posts
+    every id back from its confirmation page, which Django then refuses past
+    DATA_UPLOAD_MAX_NUMBER_FIELDS (TooManyFieldsSent, HTTP 400); this one posts back the
+    selection as the change list made it: the ticked rows of one page, and "all" with its
+    filters (the query string of the page stays on the form's address)."""
+    opts = modeladmin.model._meta
+    select_across = request.POST.get("select_across") == "1"
+    if request.POST.get("post") == "yes":
+        count = modeladmin.delete_queryset(request, queryset)
+        modeladmin.message_user(
+            request,
+            _("Deleted %(count)d %(name)s.") % {"count": count, "name": opts.verbose_name_plural},
+            messages.SUCCESS,
+        )
+        return None
+    count = queryset.count()
+    return TemplateResponse(
+        request,
+        "admin/archive/delete_in_bulk.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": opts,
+            "count": count,
+            "objects_name": model_ngettext(opts, count),
+            "sample": queryset[:SAMPLE],
+            "select_across": select_across,
+            # The ticked rows of one page (the change list wants some even with "all").
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "title": _("Are you sure?"),
+        },
+    )
+
+
+class BulkDeleteMixin:
+    actions = [delete_selected]  # in place of Django's action of the same name
 
 
 class TaggedArticleInline(admin.TabularInline):
@@ -14,7 +63,7 @@ class TaggedArticleInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(BulkDeleteMixin, admin.ModelAdmin):
     list_display = ["title", "site", "language", "created"]
     list_filter = ["language", ("hashtags", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "url"]
@@ -25,15 +74,30 @@ class ArticleAdmin(admin.ModelAdmin):
         "source_line",
         "created",
         "updated",
+        "curator_fields",
+        "curator_comments_split",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "url", "language", "paragraphs", "links", "mentions"]}),
+        (None, {"fields": list(Article.CURATOR_EDITABLE_FIELDS)}),
         ("Import provenance", {"fields": readonly_fields}),
     ]
     inlines = [TaggedArticleInline]
     date_hierarchy = "created"
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over a million rows
+
+    def save_model(self, request, obj, form, change):
+        # A field a curator edits is theirs from now on: a re-import of the dump keeps it.
+        # (Compared with the row as it was: a JSON field's form reports "[]" as changed.)
+        before = Article.objects.filter(pk=obj.pk).values(*Article.CURATOR_EDITABLE_FIELDS).first()
+        edited = {
+            name
+            for name in Article.CURATOR_EDITABLE_FIELDS
+            if before is not None and before[name] != getattr(obj, name)
+        }
+        if change and edited:
+            obj.curator_fields = sorted(set(obj.curator_fields) | edited)
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         before = set(form.instance.hashtags.values_list("pk", flat=True)) if change else set()
@@ -46,11 +110,11 @@ class ArticleAdmin(admin.ModelAdmin):
         delete_articles([obj.pk])
 
     def delete_queryset(self, request, queryset):
-        delete_articles(queryset.values_list("pk", flat=True))
+        return delete_articles(queryset.values_list("pk", flat=True))
 
 
 @admin.register(Hashtag)
-class HashtagAdmin(admin.ModelAdmin):
+class HashtagAdmin(BulkDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "usage_count"]
     search_fields = ["name", "key", "search_key"]
     readonly_fields = ["key", "search_key", "usage_count"]
@@ -69,4 +133,4 @@ class HashtagAdmin(admin.ModelAdmin):
         delete_hashtags([obj.pk])
 
     def delete_queryset(self, request, queryset):
-        delete_hashtags(queryset.values_list("pk", flat=True))
+        return delete_hashtags(queryset.values_list("pk", flat=True))

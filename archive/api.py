@@ -103,9 +103,24 @@ def article(request: HttpRequest, pk: int) -> JsonResponse:
 @page_cache
 @require_safe
 def tags(request: HttpRequest) -> JsonResponse:
+    """The hashtags on at least one article, most used first, a page at a time (an archive
+    may have tens of thousands)."""
     rows = Hashtag.objects.filter(usage_count__gt=0).order_by("-usage_count", "key")
+    page = paginate(
+        rows.only("name", "slug", "usage_count"),
+        page_number(request),
+        settings.ARCHIVE_TAGS_PAGE_SIZE,
+    )
+    next_url, previous_url = _page_links(request, page)
     return JsonResponse(
-        [{"name": t.name, "slug": t.slug, "count": t.usage_count} for t in rows], safe=False
+        {
+            "count": page.count,
+            "next": next_url,
+            "previous": previous_url,
+            "results": [
+                {"name": t.name, "slug": t.slug, "count": t.usage_count} for t in page.items
+            ],
+        }
     )
 
 
@@ -115,6 +130,9 @@ def search_api(request: HttpRequest) -> JsonResponse:
         request.GET.get("q", ""),
         page=page_number(request),
         language=request.GET.get("lang") or None,
+        exact=request.GET.get("exact") == "1",
+        sort=request.GET.get("sort", "relevance"),
+        facets=request.GET.get("facets") == "1",
     )
 
     def link(number: int) -> str:
@@ -126,8 +144,37 @@ def search_api(request: HttpRequest) -> JsonResponse:
         {
             "count": results.total,
             "count_is_lower_bound": results.total_is_capped,
+            # Only the newest matches are ranked: pages reach this many of the `count`.
+            "reachable": results.reachable or results.total,
             "next": link(results.page + 1) if results.has_next else None,
             "previous": link(results.page - 1) if results.has_previous else None,
+            # Typos forgiven (not with "exact=1"): the query as corrected when words the archive
+            # does not hold were replaced, close spellings of rare words also matched (their
+            # results come after the exact ones), words close to a query that found nothing.
+            "corrected_query": results.corrected.raw
+            if results.corrected and results.corrected.replaced
+            else None,
+            "also_matched": results.corrected.added_words if results.corrected else [],
+            "also_searched": results.also_searched,  # other readings (compounds)
+            "close_words": results.close_words,
+            # With facets=1: the matches' hashtags and languages (counted over `sample`).
+            **(
+                {
+                    "facets": {
+                        "hashtags": [
+                            {"name": name, "slug": slug, "count": n}
+                            for name, slug, n in results.facets.hashtags
+                        ],
+                        "languages": [
+                            {"language": code, "count": n} for code, n in results.facets.languages
+                        ],
+                        "sample": results.facets.sample,
+                        "complete": results.facets.complete,
+                    }
+                }
+                if results.facets
+                else {}
+            ),
             "results": [
                 {
                     "id": hit.article.pk,

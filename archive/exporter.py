@@ -243,8 +243,10 @@ def json_article(row: dict) -> dict:
             for item in row["commentary"]
         ],
     }
-    # What curators did to the dump's hashtags (archive/hashtags.py), when they did anything.
-    for name in ("curator_hashtags", "removed_hashtags"):
+    # What curators did to the dump's hashtags (archive/hashtags.py), where they said its reader
+    # comments start and which of its fields they edited, when they did anything.
+    curated = ("curator_hashtags", "removed_hashtags", "curator_comments_split", "curator_fields")
+    for name in curated:
         if row.get(name):
             article[name] = row[name]
     return article

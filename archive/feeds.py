@@ -8,6 +8,7 @@ writer would refuse the whole feed). See docs/security.md.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from archive.models import Article, Hashtag
 from archive.queries import articles_in_order, attach_tags, newest_ids_with_tag
 from archive.search.query import MAX_QUERY_CHARS
-from archive.search.service import search
+from archive.search.service import SORTS, search
 
 FEED_SIZE = 30
 
@@ -101,18 +102,37 @@ class TagFeed(ArticleFeed):
         return attach_tags(articles_in_order(list(newest_ids_with_tag(obj)[:FEED_SIZE])))
 
 
+@dataclass(frozen=True)
+class FeedSearch:
+    q: str
+    sort: str  # service.SORTS
+
+    def params(self) -> str:
+        values = {"q": self.q}
+        if self.sort != "relevance":
+            values["sort"] = self.sort
+        return urlencode(values)
+
+
 class SearchFeed(ArticleFeed):
-    def get_object(self, request) -> str:
-        return request.GET.get("q", "")[:MAX_QUERY_CHARS]
+    def get_object(self, request) -> FeedSearch:
+        sort = request.GET.get("sort", "relevance")
+        return FeedSearch(
+            request.GET.get("q", "")[:MAX_QUERY_CHARS], sort if sort in SORTS else "relevance"
+        )
 
-    def title(self, obj: str) -> str:
-        return _("Search: %(q)s") % {"q": obj}
+    def title(self, obj: FeedSearch) -> str:
+        return _("Search: %(q)s") % {"q": obj.q}
 
-    def link(self, obj: str) -> str:
-        return "/search/?" + urlencode({"q": obj})
+    def link(self, obj: FeedSearch) -> str:
+        return f"/search/?{obj.params()}"
 
-    def subtitle(self, obj: str) -> str:
+    def feed_url(self, obj: FeedSearch) -> str:
+        # The feed's rel="self" link: Django's default is the path alone, without the query.
+        return f"/search/feed/?{obj.params()}"
+
+    def subtitle(self, obj: FeedSearch) -> str:
         return self.title(obj)
 
-    def items(self, obj: str):
-        return [hit.article for hit in search(obj, page_size=FEED_SIZE).hits]
+    def items(self, obj: FeedSearch):
+        return [hit.article for hit in search(obj.q, page_size=FEED_SIZE, sort=obj.sort).hits]

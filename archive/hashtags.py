@@ -280,14 +280,27 @@ def _article_ids(tag: Hashtag) -> list[int]:
 
 
 @transaction.atomic
-def delete_hashtags(tag_ids: Iterable[int]) -> None:
-    """Delete hashtags: the articles and commentary that had them keep everything else."""
-    tags = list(Hashtag.objects.filter(pk__in=list(tag_ids)))
-    articles = set()
-    for tag in tags:
-        articles.update(_article_ids(tag))
-        tag.delete()
+def delete_hashtags(tag_ids: Iterable[int]) -> int:
+    """Delete hashtags: the articles and commentary that had them keep everything else.
+    Returns how many there were."""
+    ids = list(tag_ids)
+    articles: set[int] = set()
+    deleted = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        articles.update(
+            TaggedArticle.objects.filter(tag_id__in=chunk).values_list(
+                "content_object_id", flat=True
+            )
+        )
+        articles.update(
+            TaggedCommentary.objects.filter(tag_id__in=chunk).values_list(
+                "content_object__article_id", flat=True
+            )
+        )
+        deleted += Hashtag.objects.filter(pk__in=chunk).delete()[1].get(Hashtag._meta.label, 0)
     record_change(articles)
+    return deleted
 
 
 @transaction.atomic

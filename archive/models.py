@@ -97,6 +97,17 @@ class HashtagAlias(models.Model):
 
 
 class Article(models.Model):
+    # The fields of a dump that a curator may edit (admin, article form).
+    CURATOR_EDITABLE_FIELDS = (
+        "title",
+        "url",
+        "attribution",
+        "paragraphs",
+        "language",
+        "links",
+        "mentions",
+    )
+
     title = models.TextField()
     url = models.TextField(blank=True, help_text="Source URL, exactly as given in the dump.")
     attribution = models.CharField(
@@ -114,6 +125,11 @@ class Article(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     source_file = models.CharField(max_length=500, blank=True)
     source_line = models.PositiveIntegerField(null=True, blank=True)
+    # What curators decided, which a re-import of the article's dump keeps:
+    # where its reader comments start (archive/reader_comments.py CommentsSplit, as JSON),
+    curator_comments_split = models.JSONField(default=dict, blank=True)
+    # and which of the dump's fields they edited (CURATOR_EDITABLE_FIELDS), kept as they left them.
+    curator_fields = models.JSONField(default=list, blank=True)
 
     created = models.DateTimeField(db_index=True)
     updated = models.DateTimeField()

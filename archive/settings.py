@@ -198,6 +198,7 @@ CONTENT_SECURITY_POLICY = os.environ.get(
 )
 
 ARCHIVE_PAGE_SIZE = env_int("ARCHIVE_PAGE_SIZE", 20)
+ARCHIVE_TAGS_PAGE_SIZE = 200  # /api/tags/
 # Broad queries rank only this many newest matches, so a common word stays fast at any size.
 ARCHIVE_SEARCH_CANDIDATES = env_int("ARCHIVE_SEARCH_CANDIDATES", 1000)
 # Counting stops here; pages then say "more than N".

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import math
 import shlex
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from django.conf import settings
 from django.db.models import Q
@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from annotations.anchoring import TextQuote, locate
+from annotations.comments_split import current_split
+from annotations.models import Commentary
 from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_curator
 from archive.cards import article_cards, kept_part
 from archive.models import Article, Hashtag
@@ -28,7 +30,7 @@ from archive.queries import (
 )
 from archive.rendering import AnchorRange, render_inline, render_paragraphs
 from archive.search.query import parse
-from archive.search.service import search
+from archive.search.service import SORTS, search
 from archive.search.snippets import Matcher
 from archive.text import fold, hashtag_key
 
@@ -92,6 +94,15 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
                 anchors.append(AnchorRange(item.located.start, item.located.end, item.pk))
         item.html = render_inline(item.text, slugs)
         item.can_edit = can_edit_commentary(request.user, item)
+    split = current_split(article)
+    for item in commentary:
+        item.reader_comment = (
+            bool(split)
+            and item.origin == Commentary.Origin.REPLY
+            and item.external_key is not None
+            and item.position >= split.first_reply
+        )
+        item.joinable = item.reader_comment and item.position > split.first_reply
     query = parse(request.GET.get("q", ""))
     matcher = Matcher(query) if query.has_text else None
     paragraphs = render_paragraphs(article.paragraphs, slugs, anchors, matcher)
@@ -105,6 +116,8 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
             "query": request.GET.get("q", ""),
             "language_name": LANGUAGE_NAMES.get(article.language, article.language),
             "curator": is_curator(request.user),
+            "comments_split": bool(split),
+            "paragraph_start": 0,  # the index of the first paragraph shown
             "tag_editor": can_edit_hashtags(request.user),
         },
     )
@@ -185,7 +198,17 @@ def search_view(request: HttpRequest) -> HttpResponse:
         language = ""
     tag = request.GET.get("tag", "").strip().lstrip("#")
     query = f"{raw} #{tag}" if tag else raw
-    results = search(query, page=page_number(request), language=language or None)
+    exact = request.GET.get("exact") == "1"
+    sort = request.GET.get("sort", "relevance")
+    sort = sort if sort in SORTS else "relevance"
+    results = search(
+        query,
+        page=page_number(request),
+        language=language or None,
+        exact=exact,
+        sort=sort,
+        facets=True,
+    )
     if results.page > 1 and not results.hits and results.total:
         raise Http404("No such page")
     attach_commentary_counts([h.article for h in results.hits])
@@ -197,6 +220,12 @@ def search_view(request: HttpRequest) -> HttpResponse:
             "tag": tag,
             "searched": query.strip(),
             "results": results,
+            "exact": exact,
+            "sort": sort,
+            "facet_links": _facet_links(raw, tag, language, sort, results.facets),
+            "feed_params": urlencode(
+                {"q": query.strip(), **({"sort": sort} if sort != "relevance" else {})}
+            ),
             "language": language,
             "languages": sorted(LANGUAGE_NAMES.items()),
             "suggestions": _suggestions(query, results)
@@ -204,6 +233,30 @@ def search_view(request: HttpRequest) -> HttpResponse:
             else [],
         },
     )
+
+
+def _facet_links(raw: str, tag: str, language: str, sort: str, facets) -> dict:
+    """Each facet as (label, count, address of the narrowed search)."""
+    if facets is None:
+        return {}
+
+    def address(q: str, lang: str) -> str:
+        params = {"q": q, "tag": tag, "lang": lang, "sort": sort if sort != "relevance" else ""}
+        return "?" + urlencode({k: v for k, v in params.items() if v})
+
+    return {
+        "hashtags": [
+            (f"#{name}", n, address(f"{raw} #{name}".strip(), language))
+            for name, _slug, n in facets.hashtags
+        ],
+        "languages": [
+            (LANGUAGE_NAMES.get(code, code), n, address(raw, code))
+            for code, n in facets.languages
+            if code != language
+        ],
+        "sample": facets.sample,
+        "complete": facets.complete,
+    }
 
 
 def _suggestions(raw: str, results) -> list[tuple[str, str]]:

@@ -30,3 +30,13 @@ def _empty_page_cache():
     caches["pages"].clear()
     caches["cards"].clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _vocabulary_caches_of_this_process():
+    """What this process remembers of the search vocabulary (archive/search/spelling.py) and of
+    the words it analysed belongs to one test's database, which is rolled back or flushed."""
+    from archive.search.spelling import forget_process_caches
+
+    forget_process_caches()
+    yield

@@ -12,8 +12,11 @@ import json
 import random
 import re
 import tempfile
+import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 from unittest import mock
+from urllib.parse import quote
 
 from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
@@ -141,6 +144,67 @@ class SearchBackendTests:
         a = set(titles("Sozialkreditsystem"))
         b = set(titles("Hambantota"))
         self.assertEqual(set(titles("Sozialkreditsystem OR Hambantota")), a | b)
+        # French speakers write OU; in lower case "ou" and "or" stay words.
+        self.assertEqual(set(titles("Sozialkreditsystem OU Hambantota")), a | b)
+        self.assertEqual(search("Sozialkreditsystem ou Hambantota", exact=True).total, 0)
+
+    def test_sort_by_date_reaches_every_match_in_order(self):
+        relevance = search("surveillance", page_size=100)
+        newest = search("surveillance", page_size=100, sort="newest")
+        oldest = search("surveillance", page_size=100, sort="oldest")
+        ids = [h.article.pk for h in relevance.hits]
+        self.assertGreater(len(ids), 5)
+        dates = {a.pk: (a.created, a.pk) for a in Article.objects.filter(pk__in=ids)}
+        self.assertEqual([h.article.pk for h in newest.hits], sorted(ids, key=dates.get)[::-1])
+        self.assertEqual([h.article.pk for h in oldest.hits], sorted(ids, key=dates.get))
+        self.assertEqual(newest.total, relevance.total)
+        # The page and the feed keep the sort in their links.
+        page = self.client.get("/search/", {"q": "surveillance", "sort": "oldest"})
+        self.assertContains(page, '<option value="oldest" selected>', html=False)
+        self.assertContains(page, "/search/feed/?q=surveillance&amp;sort=oldest")
+        atom = "{http://www.w3.org/2005/Atom}"
+        feed = ET.fromstring(self.client.get("/search/feed/?q=surveillance&sort=oldest").content)
+        first = feed.find(f"{atom}entry/{atom}link").get("href")
+        self.assertIn(f"/articles/{oldest.hits[0].article.pk}/", first)
+        api = self.client.get("/api/search/", {"q": "surveillance", "sort": "newest"}).json()
+        self.assertEqual(
+            [r["id"] for r in api["results"]], [h.article.pk for h in newest.hits][:20]
+        )
+
+    def test_facets_count_the_matches_hashtags_and_languages_and_narrow(self):
+        results = search("surveillance", facets=True)
+        ids = search("surveillance", page_size=1000).hits
+        matching = [h.article.pk for h in ids]
+        self.assertTrue(results.facets.complete)
+        self.assertEqual(results.facets.sample, len(matching))
+        real = Counter(
+            TaggedArticle.objects.filter(content_object_id__in=matching).values_list(
+                "tag__name", flat=True
+            )
+        )
+        top = results.facets.hashtags
+        self.assertEqual(len(top), min(10, len(real)))
+        for name, _slug, n in top:
+            self.assertEqual(real[name], n, name)
+        self.assertEqual(top[0][2], max(real.values()))
+        languages = Counter(
+            Article.objects.filter(pk__in=matching).values_list("language", flat=True)
+        )
+        self.assertEqual(dict(results.facets.languages), {k: v for k, v in languages.items() if k})
+        # A facet's link narrows the search to that many articles.
+        name, _slug, n = top[0]
+        page = self.client.get("/search/", {"q": "surveillance"})
+        narrowed = f"?q=surveillance+%23{quote(name)}"
+        self.assertContains(page, f'href="{narrowed}"')
+        self.assertEqual(self.client.get(f"/search/{narrowed}").context["results"].total, n)
+        api = self.client.get("/api/search/", {"q": "surveillance", "facets": "1"}).json()
+        self.assertEqual(api["facets"]["hashtags"][0]["count"], n)
+
+    def test_the_search_feed_links_to_itself_with_its_query(self):
+        atom = "{http://www.w3.org/2005/Atom}"
+        feed = ET.fromstring(self.client.get("/search/feed/?q=cr%C3%A9dit+social").content)
+        self_link = feed.find(f"{atom}link[@rel='self']")
+        self.assertTrue(self_link.get("href").endswith("/search/feed/?q=cr%C3%A9dit+social"))
 
     def test_hashtag_filter_case_and_accents(self):
         tagged = set(titles("#credit_social", page_size=50))
@@ -328,10 +392,15 @@ class HashtagFilterBackendTests:
         expected = post_ids((RARE | ACCENTED) - {23})
         with override_settings(ARCHIVE_SEARCH_CANDIDATES=2):
             results = search("common #rare", page_size=10)
+            page = self.client.get("/search/", {"q": "common #rare"})
+            api = self.client.get("/api/search/", {"q": "common #rare"}).json()
         self.assertEqual(sorted(h.article.pk for h in results.hits), sorted(expected[:2]))
         self.assertEqual(results.total, len(expected))  # counted past the candidates
         self.assertFalse(results.total_is_capped)
         self.assertFalse(results.has_next)  # only the ranked candidates can be paged to
+        # and the page says so, as the API does.
+        self.assertContains(page, "The newest 2 matches are ranked and can be paged through")
+        self.assertEqual((api["count"], api["reachable"]), (len(expected), 2))
         with override_settings(ARCHIVE_SEARCH_CANDIDATES=2, ARCHIVE_SEARCH_COUNT_LIMIT=3):
             results = search("common #rare", page_size=10)
         self.assertEqual(results.total, 3)

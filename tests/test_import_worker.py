@@ -22,6 +22,7 @@ from archive.importer.worker import WorkerError
 from archive.models import Article, Hashtag, TaggedArticle
 from archive.search.index import reindex_all
 from archive.search.service import search
+from archive.search.spelling import forget_all
 from tests.base import DEMO_DUMPS, PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import
 from tests.dumpgen import write_bulleted
 
@@ -67,6 +68,12 @@ def index_rows() -> list:
         return sorted((keys[row[0]], *row[1:]) for row in cursor.fetchall())
 
 
+def vocabulary() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM archive_searchword")
+        return {row[0] for row in cursor.fetchall()}
+
+
 def worker_processes() -> list[int]:
     """Children of this process running the import worker."""
     found = []
@@ -102,18 +109,23 @@ class WorkerImportTests(BaseTestCase):
         self.assertEqual(len(with_worker["articles"]), Article.objects.count())
         self.assertGreater(Article.objects.count(), 1300)
 
+        words = vocabulary()
         Article.objects.all().delete()
         Hashtag.objects.all().delete()
+        forget_all(connection)
         with WITHOUT_WORKER:
             run_import(*self.all_dumps())
         self.assertEqual(archive_rows(), with_worker)
+        self.assertEqual(vocabulary(), words)
 
     def test_index_written_from_prepared_posts_equals_a_reindex(self):
         with WITH_WORKER:
             run_import(*self.all_dumps())
-        before = index_rows()
+        before, words = index_rows(), vocabulary()
+        self.assertIn("hangzhou", words)
         reindex_all()
         self.assertEqual(index_rows(), before)
+        self.assertEqual(vocabulary(), words)  # the import's vocabulary is the index's
         # PostgreSQL writes documents in statements of a bounded size: cut small, the same rows.
         with mock.patch("archive.search.backends.postgres.writes.WRITE_CHUNK_CHARS", 20_000):
             reindex_all()
@@ -145,6 +157,10 @@ class WorkerImportTests(BaseTestCase):
         self.assertEqual(Commentary.objects.count(), 2)
         self.assertEqual(summary.total("new"), 15)
         self.assertEqual(worker_processes(), [])  # the worker was stopped at the end
+        # The words the refused file met first are in the vocabulary once a kept file has them.
+        words = vocabulary()
+        reindex_all()
+        self.assertEqual(vocabulary(), words)
 
     def test_a_dead_worker_is_a_clear_error_and_keeps_nothing(self):
         run_import(SEENTHIS_DUMP)

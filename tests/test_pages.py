@@ -5,6 +5,7 @@ from html import unescape
 
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
@@ -13,6 +14,8 @@ from archive.changes import record_change
 from archive.hashtags import refresh_hashtags, set_article_hashtags
 from archive.models import Article, Hashtag
 from tests.base import SEENTHIS_DUMP, BaseTestCase
+
+TAGS_PAGE_SIZE = 50
 
 
 def card_titles(body: str) -> list[str]:
@@ -317,8 +320,20 @@ class ReadApiTests(BaseTestCase):
         )
         self.assertEqual(self.client.get("/api/articles/999999/").status_code, 404)
 
+    @override_settings(ARCHIVE_TAGS_PAGE_SIZE=TAGS_PAGE_SIZE)
     def test_tags(self):
         data = self.client.get("/api/tags/").json()
-        top = data[0]
+        top = data["results"][0]
         self.assertEqual(top, {"name": "Crédit_social", "slug": "crédit_social", "count": 13})
-        self.assertEqual(len(data), Hashtag.objects.filter(usage_count__gt=0).count())
+        in_use = Hashtag.objects.filter(usage_count__gt=0).count()
+        self.assertGreater(in_use, TAGS_PAGE_SIZE)  # more than one page
+        self.assertEqual(data["count"], in_use)
+        self.assertEqual(len(data["results"]), TAGS_PAGE_SIZE)
+        self.assertIsNone(data["previous"])
+        names = [t["name"] for t in data["results"]]
+        while data["next"]:
+            data = self.client.get(data["next"]).json()
+            names += [t["name"] for t in data["results"]]
+        self.assertEqual(len(names), in_use)
+        self.assertEqual(len(set(names)), in_use)
+        self.assertEqual(self.client.get("/api/tags/?page=x").status_code, 404)

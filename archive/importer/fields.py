@@ -13,6 +13,9 @@ IMPORTED_ARTICLE_FIELDS = [
     "source_file",
     "source_line",
     "updated",
+    # what curators decided: kept by a text dump's re-import, carried by a JSON export
+    "curator_comments_split",
+    "curator_fields",
 ]
 # Carried by a JSON export and restored from it: the same, and the creation date.
 EXPORTED_ARTICLE_FIELDS = [*IMPORTED_ARTICLE_FIELDS, "created"]

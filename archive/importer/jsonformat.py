@@ -27,6 +27,8 @@ from archive.importer.posts import (
     RestoredCommentary,
     post_key,
 )
+from archive.models import Article
+from archive.reader_comments import PREFIX, CommentsSplit
 from archive.text import HASHTAG_MAX, hashtag_fits, hashtag_key
 
 JSON_FORMAT = "quote-archive"
@@ -274,6 +276,26 @@ def _hashtags(data: dict, field: str = "hashtags") -> list[str]:
     return list(by_key.values())
 
 
+def _comments_split(data: dict) -> dict:
+    value = data.get("curator_comments_split") or {}
+    if not isinstance(value, dict):
+        raise InvalidArticle("“curator_comments_split” must be an object")
+    _string(value, "start", max_length=PREFIX)
+    if any(len(mark) > PREFIX for mark in _list_of_strings(value, "joined")):
+        raise InvalidArticle(f"“curator_comments_split” marks are at most {PREFIX} characters")
+    for name in ("at", "first_reply"):
+        _count(value, name)
+    return CommentsSplit.from_json(value).to_json()
+
+
+def _curator_fields(data: dict) -> list[str]:
+    names = _list_of_strings(data, "curator_fields")
+    unknown = sorted(set(names) - set(Article.CURATOR_EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidArticle(f"“curator_fields”: no such field {', '.join(unknown)}")
+    return list(dict.fromkeys(names))
+
+
 def _check_text(value, where: str = "") -> None:
     """No NUL and no lone surrogate anywhere: the databases cannot store them."""
     if isinstance(value, str):
@@ -334,6 +356,8 @@ def read_article(data, line: int) -> ParsedPost:
             updated=_date(data, "updated"),
             curator_hashtags=_hashtags(data, "curator_hashtags"),
             removed_hashtags=_hashtags(data, "removed_hashtags"),
+            comments_split=_comments_split(data),
+            curator_fields=_curator_fields(data),
         ),
     )
     raw_notes = data.get("commentary") or []

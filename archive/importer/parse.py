@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 
 from archive.importer.errors import DumpError
 from archive.importer.posts import ParsedCommentary, ParsedPost
+from archive.reader_comments import CommentsSplit, paragraph_mark
 from archive.text import URL_RE, clean_url, hashtag_key, is_hashtag_line, split_spans, unique
 
 POST_RE = re.compile(r"^(?:  )?•[ \t]+(.*)$|^(?:  )?•$")
@@ -47,10 +48,13 @@ class _Block:
 
     def __init__(self):
         self.paragraphs: list[str] = []
+        self.lines: list[int] = []  # where each paragraph starts, when add() was told
         self._current: list[str] = []
 
-    def add(self, line: str) -> None:
+    def add(self, line: str, number: int = 0) -> None:
         if line.strip():
+            if not self._current:
+                self.lines.append(number)
             self._current.append(line.rstrip())
         else:
             self.close()
@@ -128,11 +132,17 @@ def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPos
 
 
 def parse_plain(
-    path, lines: Iterable[tuple[int, str]], *, title: str | None = None, url: str = ""
+    path,
+    lines: Iterable[tuple[int, str]],
+    *,
+    title: str | None = None,
+    url: str = "",
+    comments_from: int | None = None,
 ) -> Iterator[ParsedPost]:
+    """A plain article; `comments_from`: the line where its reader comments start."""
     first_line = 0
     title_from_file = title is None
-    raw: list[str] = []
+    raw: list[tuple[int, str]] = []
     for number, line in lines:
         if not first_line:
             if not line.strip():
@@ -141,21 +151,40 @@ def parse_plain(
             if title is None:
                 title = line.strip()
                 continue
-        raw.append(line.rstrip())
+        raw.append((number, line.rstrip()))
     if not first_line:
         raise DumpError(path, None, "the file is empty")
-    if title_from_file and all(not line or is_hashtag_line(line) for line in [title, *raw]):
+    if title_from_file and all(
+        not line or is_hashtag_line(line) for line in [title, *(text for _, text in raw)]
+    ):
         raise DumpError(path, first_line, "only hashtags: no title and no text to import")
     block = _Block()
-    if any(not line.strip() for line in raw):
-        for line in raw:
-            block.add(line)
+    if any(not line.strip() for _, line in raw):
+        for number, line in raw:
+            block.add(line, number)
     else:  # No blank lines: each line is a paragraph (reader comments, one per line).
-        for line in raw:
-            block.add(line)
+        for number, line in raw:
+            block.add(line, number)
             block.close()
+    paragraphs = block.close()
     post = ParsedPost(line=first_line, title=title or "", url=url)
-    yield finish_post(post, block.close())
+    if comments_from is not None:
+        post.comments_split = _comments_split(path, paragraphs, block.lines, comments_from)
+    yield finish_post(post, paragraphs, block.lines)
+
+
+def _comments_split(path, paragraphs: list[str], starts: list[int], line: int) -> CommentsSplit:
+    """Where `--comments-from LINE` says the reader comments start: the paragraph at that line."""
+    for index, (text, start) in enumerate(zip(paragraphs, starts, strict=True)):
+        if start == line:
+            if is_hashtag_line(text.split("\n")[0]):
+                break
+            return CommentsSplit(start=paragraph_mark(text), at=index)
+        if start > line:
+            break
+    raise DumpError(
+        path, line, "--comments-from: no paragraph of the article's text starts on this line"
+    )
 
 
 def _dedent(line: str, width: int) -> str:
@@ -204,22 +233,29 @@ def take_source_and_attribution(post: ParsedPost, paragraphs: list[str]) -> list
     return paragraphs
 
 
-def finish_post(post: ParsedPost, paragraphs: list[str]) -> ParsedPost:
-    """Pull hashtags, links and mentions out of the text; hashtag-only paragraphs become tags."""
+def finish_post(
+    post: ParsedPost, paragraphs: list[str], starts: list[int] | None = None
+) -> ParsedPost:
+    """Pull hashtags, links and mentions out of the text; hashtag-only paragraphs become tags.
+    `starts`: the line where each paragraph starts, kept for the paragraphs kept."""
     kept: list[str] = []
+    kept_starts: list[int] = []
     tags: list[str] = []
     links: list[str] = []
     mentions: list[str] = []
+    starts = starts or [post.line] * len(paragraphs)
     long_title = len(post.title) > TITLE_MAX
     if long_title:
         paragraphs = [post.title, *paragraphs]
+        starts = [post.line, *starts]
         post.title = shorten(post.title)
-    for paragraph in paragraphs:
+    for paragraph, start in zip(paragraphs, starts, strict=True):
         lines = paragraph.split("\n")
         if all(is_hashtag_line(line) for line in lines):
             tags.extend(s.value for s in split_spans(paragraph) if s.kind == "hashtag")
             continue
         kept.append(paragraph)
+        kept_starts.append(start)
         for span in split_spans(paragraph):
             if span.kind == "hashtag":
                 tags.append(span.value)
@@ -233,6 +269,7 @@ def finish_post(post: ParsedPost, paragraphs: list[str]) -> ParsedPost:
     if not post.title:
         post.title = post.url or (kept[0].split("\n")[0][:200] if kept else "")
     post.paragraphs = kept
+    post.paragraph_lines = kept_starts
     by_key: dict[str, str] = {}
     for tag in tags:
         by_key.setdefault(hashtag_key(tag), tag)

@@ -13,6 +13,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from archive.reader_comments import (
+    CommentsSplit,
+    find_start,
+    group_comments,
+    paragraph_mark,
+)
 from archive.text import fold, hashtag_key, split_spans
 
 
@@ -93,6 +99,8 @@ class RestoredArticle:
     updated: datetime | None
     curator_hashtags: list[str] = field(default_factory=list)  # of its hashtags, the curators'
     removed_hashtags: list[str] = field(default_factory=list)  # the dump's, taken off by one
+    comments_split: dict = field(default_factory=dict)  # Article.curator_comments_split
+    curator_fields: list[str] = field(default_factory=list)  # Article.curator_fields
 
 
 @dataclass
@@ -109,6 +117,41 @@ class ParsedPost:
     key: str = ""  # stable identity within the archive: given by a JSON export, else the writer's
     digest: str = ""  # set by the writer: content_hash(), computed once per post
     restored: RestoredArticle | None = None
+    paragraph_lines: list[int] = field(default_factory=list)  # (plain text) each one's first line
+    # Where its reader comments start, when the import was told (--comments-from): the writer
+    # applies it, or else what curators said of the article (archive/reader_comments.py).
+    comments_split: CommentsSplit | None = None
+
+    def move_to_replies(self, split: CommentsSplit) -> str:
+        """Make the paragraphs from the split's start on reader comments (replies, after the
+        post's own). Hashtags, links and mentions written only in the comments are theirs, not
+        the article's. Returns how the start was found: "text", "position" or "" (not found)."""
+        start, by_text = find_start(self.paragraphs, split)
+        if start is None:
+            return ""
+        lines = self.paragraph_lines or [self.line] * len(self.paragraphs)
+        comments = self.paragraphs[start:]
+        self.paragraphs = self.paragraphs[:start]
+        first_reply = len(self.replies) + 1
+        at = start
+        for group in group_comments(comments, split):
+            self.replies.append(ParsedCommentary(line=lines[at], paragraphs=group))
+            at += len(group)
+        self.paragraph_lines = lines[:start]
+        kept = [s for p in [self.title, *self.paragraphs] for s in split_spans(p)]
+        only_in_comments = {s.value for p in comments for s in split_spans(p)} - {
+            s.value for s in kept
+        }
+        only_keys = {hashtag_key(v) for v in only_in_comments} - {
+            hashtag_key(s.value) for s in kept if s.kind == "hashtag"
+        }
+        self.hashtags = [t for t in self.hashtags if hashtag_key(t) not in only_keys]
+        self.links = [link for link in self.links if link not in only_in_comments]
+        self.mentions = [m for m in self.mentions if m not in only_in_comments]
+        self.comments_split = CommentsSplit(
+            paragraph_mark(comments[0]), split.joined, start, first_reply
+        )
+        return "text" if by_text else "position"
 
     def identity(self) -> str:
         return f"{self.url.strip()}\n{' '.join(fold(self.title).split())}"

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from archive.importer.posts import ParsedPost
 from archive.language import detect_many, detect_paragraphs
-from archive.search.analysis import column_texts, documents
+from archive.search.analysis import column_texts, documents, new_words
 
 # What preparing a post needs: its title, hashtags, replies' texts and paragraphs.
 Inputs = tuple[str, list[str], list[str], list[str]]
-# What it gives: the paragraphs' languages, the post's language and its four analysed columns.
-Results = tuple[list[str], str, str, str, str, str]
+# What it gives: the paragraphs' languages, the post's language, its four analysed columns, and
+# the words new to the analysis (folded forms and stems; the batch's are on its first post).
+Results = tuple[list[str], str, str, str, str, str, tuple[str, ...]]
 
 
 @dataclass
@@ -32,6 +33,8 @@ class PreparedPost:
     index_tags: str | None = None
     index_commentary: str | None = None
     index_body: str | None = None
+    # Words this process (or the worker) analysed for the first time: for the search vocabulary.
+    new_words: tuple[str, ...] = ()
 
 
 def inputs(posts: list[ParsedPost]) -> list[Inputs]:
@@ -44,13 +47,16 @@ def prepare(batch: list[Inputs]) -> list[Results]:
     texts = []
     for title, hashtags, notes, paragraphs in batch:
         texts += column_texts(title, hashtags, notes, paragraphs)
-    analysed = iter(documents(texts))
+    with new_words() as words:
+        analysed = iter(documents(texts))
     results = []
     for _, _, _, paragraphs in batch:
         langs, language = detect_paragraphs(paragraphs, [next(found) for _ in paragraphs])
         results.append(
-            (langs, language, next(analysed), next(analysed), next(analysed), next(analysed))
+            (langs, language, next(analysed), next(analysed), next(analysed), next(analysed), ())
         )
+    if results:
+        results[0] = (*results[0][:6], tuple(words))
     return results
 
 

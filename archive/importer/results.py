@@ -17,6 +17,7 @@ class FileResult:
     unchanged: int = 0
     replies: int = 0
     curated: int = 0  # updated articles whose curators' hashtag changes were kept
+    curator_fields: int = 0  # updated articles whose fields edited by curators were kept
     tags: set[int] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
 
@@ -44,6 +45,11 @@ class ImportSummary:
             + (
                 f"curator hashtags kept on {self.total('curated')}, "
                 if self.total("curated")
+                else ""
+            )
+            + (
+                f"curator edits kept on {self.total('curator_fields')}, "
+                if self.total("curator_fields")
                 else ""
             )
             + f"in {self.seconds:.1f} s"

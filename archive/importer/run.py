@@ -19,8 +19,10 @@ from archive.importer.errors import DumpError
 from archive.importer.lock import lock_imports
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
 from archive.importer.results import FileResult, ImportSummary, Progress
-from archive.importer.worker import PreparationWorker
+from archive.importer.worker import PreparationWorker, WorkerError
 from archive.importer.writer import BatchWriter
+from archive.search.analysis import forget as forget_analysed_words
+from archive.search.spelling import forget_pending
 from archive.text import hashtag_key
 
 IMPORT_CACHE_KIB = 128 * 1024
@@ -51,17 +53,31 @@ def import_paths(
     url: str = "",
     tags: Iterable[str] = (),
     progress: Progress | None = None,
+    comments_from: int | None = None,
 ) -> ImportSummary:
-    """Import files and folders; each file lands whole or not at all."""
+    """Import files and folders; each file lands whole or not at all. `comments_from`: for one
+    plain article, the line where its reader comments start."""
     started = time.perf_counter()
     summary = ImportSummary()
     files = expand_paths(paths)
+    if comments_from is not None and len(files) != 1:
+        raise DumpError(
+            ", ".join(map(str, files)) or "(no file)",
+            None,
+            "--comments-from applies to one plain article: name a single file",
+        )
     with preparation_worker(sum(_size(p) for p in files)) as worker, _bulk_load_cache():
         for path in files:
             try:
                 summary.files.append(
                     import_file(
-                        path, title=title, url=url, tags=tags, progress=progress, worker=worker
+                        path,
+                        title=title,
+                        url=url,
+                        tags=tags,
+                        progress=progress,
+                        worker=worker,
+                        comments_from=comments_from,
                     )
                 )
             except DumpError as error:
@@ -123,10 +139,12 @@ def import_file(
     tags: Iterable[str] = (),
     progress: Progress | None = None,
     worker: PreparationWorker | None = None,
+    comments_from: int | None = None,
 ) -> FileResult:
     """Import one file in one transaction: all of it, or nothing (DumpError)."""
     source = open_dump(path)
     options = {"title": title, "url": url, "tags": tags, "progress": progress, "worker": worker}
+    options["comments_from"] = comments_from
     for _ in range(2):  # UTF-8, then cp1252 or latin-1, then latin-1, which reads any byte
         try:
             return _import_source(source, **options)
@@ -135,15 +153,19 @@ def import_file(
     return _import_source(source, **options)
 
 
-def _import_source(source: TextSource, *, title, url, tags, progress, worker) -> FileResult:
+def _import_source(
+    source: TextSource, *, title, url, tags, progress, worker, comments_from
+) -> FileResult:
     path = source.path
     result = FileResult(path=str(path), warnings=source.warnings)
     extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
-    with transaction.atomic():
+    with _forgotten_if_rolled_back(worker), transaction.atomic():
         lock_imports()
         writer = BatchWriter(path, result, worker)
         try:
-            for post in read_posts(source, result, title=title, url=url):
+            for post in read_posts(
+                source, result, title=title, url=url, comments_from=comments_from
+            ):
                 if extra_tags:
                     post.hashtags += [
                         t
@@ -163,10 +185,29 @@ def _import_source(source: TextSource, *, title, url, tags, progress, worker) ->
     return result
 
 
-def read_posts(source: TextSource, result: FileResult, *, title, url) -> Iterator[ParsedPost]:
+@contextlib.contextmanager
+def _forgotten_if_rolled_back(worker: PreparationWorker | None):
+    """When a file is rolled back, the words its analysis met for the first time were not kept
+    in the search vocabulary: the analysis forgets them, to report them again."""
+    try:
+        yield
+    except BaseException:
+        forget_analysed_words()
+        forget_pending(connection)
+        if worker is not None:
+            with contextlib.suppress(WorkerError):
+                worker.forget()
+        raise
+
+
+def read_posts(
+    source: TextSource, result: FileResult, *, title, url, comments_from: int | None = None
+) -> Iterator[ParsedPost]:
     """The posts of a file, whatever its format: a JSON export (archive/exporter.py) is restored,
     a bulleted or plain text dump is parsed."""
     if jsonformat.is_json(source):
+        if comments_from is not None:
+            raise DumpError(source.path, None, "--comments-from applies to a plain article")
         result.format = jsonformat.JSON
         yield from jsonformat.read_posts(source)
         return
@@ -185,6 +226,10 @@ def read_posts(source: TextSource, result: FileResult, *, title, url) -> Iterato
         yield from lines
 
     if result.format == BULLETED:
+        if comments_from is not None:
+            raise DumpError(source.path, None, "--comments-from applies to a plain article")
         yield from parse_bulleted(source.path, all_lines())
     else:
-        yield from parse_plain(source.path, all_lines(), title=title, url=url)
+        yield from parse_plain(
+            source.path, all_lines(), title=title, url=url, comments_from=comments_from
+        )

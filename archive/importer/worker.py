@@ -18,9 +18,11 @@ import traceback
 from pathlib import Path
 
 from archive.importer.prepare import prepare  # no Django: the child never sets it up
+from archive.search.analysis import forget
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 _END = object()
+FORGET = "forget"  # a message, not a batch (batches are lists)
 
 
 class WorkerError(RuntimeError):
@@ -83,6 +85,16 @@ class PreparationWorker:
                 break
         self.outstanding = 0
 
+    def forget(self) -> None:
+        """The worker forgets the words it analysed (a file was rolled back): it reports them as
+        new again, so that the search vocabulary hears of them."""
+        self.discard()
+        try:
+            pickle.dump(FORGET, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise WorkerError(self._died()) from None
+
     def close(self) -> None:
         try:
             self.process.stdin.close()
@@ -110,6 +122,9 @@ def main() -> None:
             batch = pickle.load(incoming)
         except EOFError:
             return
+        if batch == FORGET:  # no answer
+            forget()
+            continue
         try:
             answer = ("ok", prepare(batch))
         except Exception:  # noqa: BLE001 - sent back, raised in the importer

@@ -31,12 +31,14 @@ from archive.importer.fields import (
     EXPORTED_ARTICLE_FIELDS,
     IMPORTED_ARTICLE_FIELDS,
 )
+from archive.importer.parse import shorten
 from archive.importer.posts import ParsedCommentary, ParsedPost, stable_key
 from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepared
 from archive.importer.results import FileResult
 from archive.importer.rows import allocate_ids, insert_rows
 from archive.importer.worker import PreparationWorker
 from archive.models import Article, HashtagAlias, HashtagRemoval, TaggedArticle
+from archive.reader_comments import CommentsSplit
 from archive.search.backends import get_backend
 from archive.search.backends.base import IndexDocument
 from archive.search.index import index_articles
@@ -47,6 +49,8 @@ ARTICLE_COLUMNS = ["id", "external_key", *EXPORTED_ARTICLE_FIELDS]
 COMMENTARY_COLUMNS = ["article_id", "author_id", *COMMENTARY_FIELDS]
 # What a later text dump may change in an imported reply (the rest is the curators' or fixed).
 REPLY_FIELDS = ["text", "updated", "source_line"]
+# What curators decided about an article's dump (archive/models.py): a re-import keeps it.
+CURATOR_DECISIONS = ["curator_comments_split", "curator_fields"]
 
 
 def _json(value) -> str:
@@ -124,7 +128,7 @@ class BatchWriter:
         # Keys are unique within a file, so an earlier batch still in flight cannot add one of
         # these: looking them up now is safe.
         restoring = posts[0].restored is not None  # one file, one format
-        fields = EXPORTED_ARTICLE_FIELDS if restoring else ["content_hash"]
+        fields = EXPORTED_ARTICLE_FIELDS if restoring else ["content_hash", *CURATOR_DECISIONS]
         existing = {
             row["external_key"]: row
             for row in Article.objects.filter(external_key__in=[p.key for p in posts]).values(
@@ -134,13 +138,16 @@ class BatchWriter:
         changed = []
         for post in posts:
             post.digest = post.content_hash()
-            known = existing.get(post.key)
-            if not restoring and known and known["content_hash"] == post.digest:
-                self.result.unchanged += 1
-            else:
+            if restoring:
                 changed.append(post)
+            elif self._take_text_post(post, existing.get(post.key)):
+                changed.append(post)
+            else:
+                self.result.unchanged += 1
         if not changed:
             return
+        if not restoring:
+            self._load_curator_fields(existing)
         if restoring:  # languages and dates as exported; indexed from the rows once written
             ready = [
                 PreparedPost(p, p.restored.paragraph_langs, p.restored.language) for p in changed
@@ -153,6 +160,44 @@ class BatchWriter:
             self.pending.append((changed, None, existing))
         while len(self.pending) > (self.IN_FLIGHT if self.worker else 0):
             self._write_next()
+
+    def _take_text_post(self, post: ParsedPost, known: dict | None) -> bool:
+        """Whether a text dump's post changes the archive; if so, its reader comments are split
+        off as the import (--comments-from) or, failing that, the curators said."""
+        remembered = CommentsSplit.from_json(known["curator_comments_split"] if known else None)
+        asked = post.comments_split
+        if known and known["content_hash"] == post.digest:
+            if asked is None or asked.start == remembered.start:
+                return False
+        split = CommentsSplit(asked.start, remembered.joined, asked.at) if asked else remembered
+        post.comments_split = split
+        found = post.move_to_replies(split) if split else "text"
+        if found != "text":
+            where = f"{self.path}:{post.line}: the paragraph where the reader comments started"
+            self.result.warnings.append(
+                f"{where} (“{shorten(split.start, 60)}”) was edited: "
+                + (
+                    f"they still start at paragraph {split.at + 1}"
+                    if found
+                    else "they are article text until a curator says where they start"
+                )
+            )
+        return True
+
+    def _load_curator_fields(self, existing: dict) -> None:
+        """The fields curators edited on these articles, as they left them: kept on re-import."""
+        edited = [row for row in existing.values() if row["curator_fields"]]
+        names = sorted({name for row in edited for name in row["curator_fields"]})
+        if not edited:
+            return
+        current = {
+            row["pk"]: row
+            for row in Article.objects.filter(pk__in=[row["pk"] for row in edited]).values(
+                "pk", *names
+            )
+        }
+        for row in edited:
+            row["kept"] = {name: current[row["pk"]][name] for name in row["curator_fields"]}
 
     def _write_next(self) -> None:
         posts, ready, existing = self.pending.popleft()
@@ -172,6 +217,9 @@ class BatchWriter:
                 continue
             ids[item.post.key] = known["pk"]
             values = self._article_values(item, known)
+            if known.get("kept"):
+                values.update(known["kept"])
+                self.result.curator_fields += 1
             if item.post.restored is not None:
                 fields = EXPORTED_ARTICLE_FIELDS
                 if all(known[name] == values[name] for name in fields):
@@ -185,7 +233,7 @@ class BatchWriter:
         kept_ids = [ids[item.post.key] for item in items if item.post.key in existing]
         tags = self._hashtags_of(written)
         self._write_hashtag_uses(written, kept_ids, tags)
-        self._write_commentary(written, tags)
+        self._write_commentary(written, tags, kept_ids)
         # New articles of a text dump are indexed from what was prepared (they have no index row
         # yet); the others from the database, since they may carry curator notes too.
         # (a post naming a renamed hashtag by its old spelling is indexed from its rows too)
@@ -195,6 +243,7 @@ class BatchWriter:
             if item.index_title is not None
             and all(tags[hashtag_key(t)].key == hashtag_key(t) for t in item.post.hashtags)
         ]
+        words = {w for item in items for w in item.new_words}
         get_backend().insert(
             [
                 IndexDocument(
@@ -208,7 +257,8 @@ class BatchWriter:
                     ),
                 )
                 for item in fresh
-            ]
+            ],
+            words=words,
         )
         fresh_keys = {item.post.key for item in fresh}
         rest = [ids[item.post.key] for item in items if item.post.key not in fresh_keys]
@@ -233,8 +283,12 @@ class BatchWriter:
             "source_line": post.line if restored is None else restored.source_line,
             "created": self.now if known is None else known.get("created"),
             "updated": self.now,
+            "curator_comments_split": (post.comments_split or CommentsSplit()).to_json(),
+            "curator_fields": known["curator_fields"] if known else [],
         }
         if restored is not None:
+            values["curator_comments_split"] = restored.comments_split
+            values["curator_fields"] = restored.curator_fields
             values["created"] = restored.created or (known["created"] if known else self.now)
             values["updated"] = restored.updated or (
                 known["updated"] if known else values["created"]
@@ -250,7 +304,7 @@ class BatchWriter:
         rows = []
         for pk, item in zip(ids, items, strict=True):
             values = self._article_values(item, None)
-            for name in ("paragraphs", "links", "mentions"):
+            for name in ("paragraphs", "links", "mentions", *CURATOR_DECISIONS):
                 values[name] = _json(values[name])
             for name in ("created", "updated"):
                 values[name] = now if values[name] is self.now else adapt(values[name])
@@ -333,7 +387,9 @@ class BatchWriter:
         for _, tag_id in uses:
             self.usage_deltas[tag_id] += 1
 
-    def _write_commentary(self, written: list[tuple[ParsedPost, int]], tags: dict) -> None:
+    def _write_commentary(
+        self, written: list[tuple[ParsedPost, int]], tags: dict, kept_ids: list[int]
+    ) -> None:
         entries = [
             _Entry(
                 article_id,
@@ -344,6 +400,7 @@ class BatchWriter:
             for post, article_id in written
             for n, c in enumerate(post.replies, start=1)
         ]
+        self._delete_stale_replies(written, kept_ids, {e.key for e in entries})
         if not entries:
             return
         self.result.replies += len(entries)
@@ -391,6 +448,31 @@ class BatchWriter:
             ["content_object_id", "tag_id", "spelling"],
             list(note_uses.values()),
         )
+
+    def _delete_stale_replies(self, written, kept_ids: list[int], keys: set) -> None:
+        """A text dump's replies are the dump's: those it no longer has go (a reply removed from
+        an edited dump, reader comments that start later). Curators' notes have no such key."""
+        kept = set(kept_ids)
+        articles = [a for post, a in written if post.restored is None and a in kept]
+        if not articles:
+            return
+        stale = [
+            pk
+            for pk, key in Commentary.objects.filter(
+                article_id__in=articles, origin=Commentary.Origin.REPLY, external_key__isnull=False
+            ).values_list("pk", "external_key")
+            if key not in keys
+        ]
+        if not stale:
+            return
+        for tag_id in set(
+            TaggedCommentary.objects.filter(content_object__in=stale).values_list(
+                "tag_id", flat=True
+            )
+        ):
+            self.renamed.add(tag_id)  # a spelling only these replies used may have been its name
+            self.result.tags.add(tag_id)
+        Commentary.objects.filter(pk__in=stale).delete()
 
     def _keyless_notes(self, article_ids: list[int]) -> dict[tuple, list[Commentary]]:
         found: dict[tuple, list[Commentary]] = {}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import chain
 
@@ -60,6 +62,11 @@ _STEMS: dict[str, tuple[str, ...]] = {}
 _CACHE_MAX = 500_000
 
 
+# While an import prepares posts (importer/prepare.py), the folded forms and stems of the words
+# analysed for the first time go here too: the search vocabulary (spelling.py) needs only them.
+_new_words: set[str] | None = None
+
+
 def _analyse(raw_words: set[str]) -> None:
     missing = list(raw_words.difference(_FOLDED.keys()))
     if not missing:
@@ -70,6 +77,28 @@ def _analyse(raw_words: set[str]) -> None:
     for word, word_stems in zip(missing, _stems_of(missing), strict=True):
         _FOLDED[word] = fold(word)
         _STEMS[word] = word_stems
+    if _new_words is not None:
+        _new_words.update(map(_FOLDED.__getitem__, missing))
+        _new_words.update(chain.from_iterable(map(_STEMS.__getitem__, missing)))
+
+
+@contextmanager
+def new_words() -> Iterator[set[str]]:
+    """Collect the words (folded forms and stems) that documents() analyses for the first time
+    in this process while the block runs. After a rolled-back write, call forget()."""
+    global _new_words
+    _new_words = found = set()
+    try:
+        yield found
+    finally:
+        _new_words = None
+
+
+def forget() -> None:
+    """Forget every word analysed: they are new again (their write was rolled back, so the
+    vocabulary must hear of them again)."""
+    _FOLDED.clear()
+    _STEMS.clear()
 
 
 def forms(word: str) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from archive.search.analysis import column_texts
 from archive.search.analysis import documents as analysed_documents
 from archive.search.backends import get_backend
 from archive.search.backends.base import IndexDocument
+from archive.search.spelling import forget_all
 
 BATCH = 500
 
@@ -78,6 +79,7 @@ def reindex_all(progress: Callable[[int, int], None] | None = None, using: str =
     backend = get_backend(using)
     with transaction.atomic(using=using):
         backend.clear()
+        forget_all(backend.connection)
         total = Article.objects.count()
         done = 0
         last_id = 0

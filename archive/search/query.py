@@ -4,7 +4,7 @@ never from the raw string, so no database syntax ever comes from the user.
     words            all must match (AND), accent-, case- and word-form-insensitive
     "exact quote"    the words in that order
     -word -"phrase"  exclude
-    a OR b           either (also between phrases)
+    a OR b, a OU b   either (also between phrases)
     #tag  -#tag      filter on a hashtag (several intersect)
 """
 
@@ -19,6 +19,8 @@ from archive.text import HASHTAG_BODY, fold
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 16
 MAX_PHRASE_WORDS = 32
+# "OU" for French speakers; in lower case "or" and "ou" are words ("ou" is one in French).
+OR_WORDS = {"OR", "OU", "|"}
 
 _TOKEN = re.compile(
     rf"""
@@ -101,7 +103,7 @@ def parse(raw: str | None) -> Query:
             pending_or = False
             continue
         word = match.group("word")
-        if word is not None and not negative and word in {"OR", "|"}:
+        if word is not None and not negative and word in OR_WORDS:
             pending_or = bool(query.required)
             continue
         text = match.group("phrase") if match.group("phrase") is not None else word

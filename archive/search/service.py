@@ -5,15 +5,27 @@ results = search("credit social #Chine", page=1)
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Count
 
 from annotations.models import Commentary
 from archive.models import Article, TaggedArticle
+from archive.search import compounds, spelling
 from archive.search.backends import get_backend
-from archive.search.query import Query, parse
+from archive.search.backends.base import Candidates
+from archive.search.query import AnyOf, Query, Term, parse
 from archive.search.snippets import Matcher, snippet
+from archive.search.spelling import Correction
+
+# A query finding this many articles or fewer is tried with corrected spellings too.
+FEW_RESULTS = 3
+# Facets count the hashtags and languages of the first matches in the page's order, this many.
+FACET_SAMPLE = 1000
+FACET_SIZE = 10
+MAX_READINGS = 4  # other readings of a query (compounds, a correction) searched, at most
 
 
 @dataclass
@@ -21,6 +33,17 @@ class Hit:
     article: object
     score: float
     snippet: str = ""
+
+
+@dataclass
+class Facets:
+    """The hashtags and languages of the matching articles, most frequent first, counted over
+    the first `sample` matches in the page's order (all of them when `complete`)."""
+
+    hashtags: list[tuple[str, str, int]]  # (name, slug, count)
+    languages: list[tuple[str, int]]  # (code, count)
+    sample: int
+    complete: bool
 
 
 @dataclass
@@ -32,10 +55,21 @@ class SearchResults:
     total_is_capped: bool = False
     hits: list[Hit] = field(default_factory=list)
     reachable: int = 0  # results that can be paged to (ranked candidates)
+    # When the query as typed found nothing but a corrected one did: what was shown instead.
+    corrected: Correction | None = None
+    # When nothing was found at all: vocabulary words close to the query's words.
+    close_words: list[str] = field(default_factory=list)
+    facets: Facets | None = None  # with search(facets=True)
+    # Other readings of a query that found few articles, whose results follow (compounds.py).
+    also_searched: list[str] = field(default_factory=list)
 
     @property
     def has_next(self) -> bool:
         return self.page * self.page_size < min(self.total, self.reachable or self.total)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
 
     @property
     def has_previous(self) -> bool:
@@ -46,6 +80,9 @@ class SearchResults:
         return max(1, -(-self.total // self.page_size))
 
 
+SORTS = ("relevance", "newest", "oldest")
+
+
 def search(
     raw: str | None,
     *,
@@ -53,41 +90,143 @@ def search(
     page_size: int | None = None,
     language: str | None = None,
     using: str = "default",
+    exact: bool = False,
+    sort: str = "relevance",
+    facets: bool = False,
 ) -> SearchResults:
+    """Search, forgiving typos (spelling.py; not with `exact`). When the query as typed finds
+    few articles (FEW_RESULTS or fewer), its words the archive does not hold are corrected and
+    its rare words also match close spellings: the corrected query's results come after the
+    exact ones (never before), and `corrected` says what was done.
+
+    `sort`: "relevance" pages through the ranked candidates (the newest
+    ARCHIVE_SEARCH_CANDIDATES matches); "newest" and "oldest" through every counted match."""
     query = parse(raw)
-    page_size = page_size or settings.ARCHIVE_PAGE_SIZE
-    page = max(1, page)
-    results = SearchResults(query=query, page=page, page_size=page_size)
+    sort = sort if sort in SORTS else "relevance"
+    results = SearchResults(
+        query=query, page=max(1, page), page_size=page_size or settings.ARCHIVE_PAGE_SIZE
+    )
     if query.is_empty:
         return results
     backend = get_backend(using)
-    offset = (page - 1) * page_size
-    count_limit = settings.ARCHIVE_SEARCH_COUNT_LIMIT
-    if query.has_text:
-        found = backend.candidates(
-            query,
-            language=language or None,
-            limit=settings.ARCHIVE_SEARCH_CANDIDATES,
-            count_limit=count_limit,
-        )
-        ranked = sorted(found.items, key=lambda c: (-c.score, -c.article_id))
-        window = ranked[offset : offset + page_size]
-        ids = [c.article_id for c in window]
-        scores = {c.article_id: c.score for c in window}
-        # Pages past the ranked candidates are not reachable: say how many we can show.
-        results.total = found.total
-        results.total_is_capped = found.total_is_capped
-        # Only the ranked candidates can be paged through.
-        results.reachable = len(found.items)
-    else:
+    if not query.has_text:
         ids, results.total, results.total_is_capped = backend.filter_only(
             query,
             language=language or None,
-            offset=offset,
-            limit=page_size,
-            count_limit=count_limit,
+            offset=results.offset,
+            limit=results.page_size,
+            count_limit=settings.ARCHIVE_SEARCH_COUNT_LIMIT,
+            newest_first=sort != "oldest",
         )
-        scores = dict.fromkeys(ids, 0.0)
+        _fill(results, ids, dict.fromkeys(ids, 0.0))
+        return results
+    connection = backend.connection
+    typed = query
+    if not exact:
+        query = compounds.expand(connection, query)
+        results.query = query
+    found = _candidates(backend, query, language)
+    ranked = _ranked(found)
+    by_date = [found.ids]  # exact matches first, then those of other readings
+    if not exact and found.total <= FEW_RESULTS:
+        # (what to say of it, what to search)
+        readings = [
+            (compounds.describe(q), compounds.expand(connection, q))
+            for q in compounds.alternatives(connection, typed)
+        ]
+        correction = spelling.correct(
+            connection,
+            typed,
+            documents=lambda word: (
+                _candidates(
+                    backend, Query(required=[Term(word)]), None, limit=1, count_limit=spelling.RARE
+                ).total
+            ),
+        )
+        if correction is not None:
+            readings.append((None, correction.query))
+        seen = {c.article_id for c in ranked}
+        shown = [query]
+        for said, reading in readings[:MAX_READINGS]:
+            also = _candidates(backend, reading, language)
+            extra = [c for c in _ranked(also) if c.article_id not in seen]
+            if not extra:
+                continue
+            ranked += extra
+            by_date.append([i for i in also.ids if i not in seen])
+            seen.update(c.article_id for c in extra)
+            shown.append(reading)
+            if said is None:
+                results.corrected = correction
+            else:
+                results.also_searched.append(said)
+            found = Candidates(ranked, found.total + len(extra), found.total_is_capped)
+        results.query = _highlighting(shown)
+        if not ranked:
+            results.close_words = spelling.suggestions(connection, typed)
+    scores = {c.article_id: c.score for c in ranked}
+    if sort == "relevance":
+        ordered = [c.article_id for c in ranked]
+    else:
+        step = 1 if sort == "newest" else -1
+        ordered = [i for ids in by_date for i in ids[::step]]
+    window = ordered[results.offset : results.offset + results.page_size]
+    results.total = found.total
+    results.total_is_capped = found.total_is_capped
+    results.reachable = len(ordered)  # what the pages can reach
+    if facets:
+        sample = ordered[:FACET_SAMPLE]
+        results.facets = _facets(sample, complete=len(sample) == results.total)
+    _fill(results, window, {i: scores.get(i, 0.0) for i in window})
+    return results
+
+
+def _highlighting(queries: list[Query]) -> Query:
+    """One query whose words are those of all the readings shown, for snippets."""
+    if len(queries) == 1:
+        return queries[0]
+    options = [
+        o
+        for q in queries
+        for c in q.required
+        for o in (c.options if isinstance(c, AnyOf) else (c,))
+    ]
+    return dataclasses.replace(queries[0], required=[AnyOf(tuple(dict.fromkeys(options)))])
+
+
+def _facets(ids: list[int], *, complete: bool) -> Facets:
+    tags = (
+        TaggedArticle.objects.filter(content_object_id__in=ids)
+        .values_list("tag__name", "tag__slug")
+        .annotate(n=Count("id"))
+        .order_by("-n", "tag__name")[:FACET_SIZE]
+    )
+    languages = (
+        Article.objects.filter(pk__in=ids)
+        .exclude(language="")
+        .values_list("language")
+        .annotate(n=Count("id"))
+        .order_by("-n", "language")[:FACET_SIZE]
+    )
+    return Facets(list(tags), list(languages), len(ids), complete)
+
+
+def _candidates(backend, query: Query, language, *, limit=None, count_limit=None) -> Candidates:
+    return backend.candidates(
+        query,
+        language=language or None,
+        limit=limit or settings.ARCHIVE_SEARCH_CANDIDATES,
+        count_limit=count_limit or settings.ARCHIVE_SEARCH_COUNT_LIMIT,
+    )
+
+
+def _ranked(found: Candidates) -> list:
+    return sorted(found.items, key=lambda c: (-c.score, -c.article_id))
+
+
+def _fill(results: SearchResults, ids: list[int], scores: dict[int, float]) -> None:
+    """The page's hits: articles with their hashtags and snippets."""
+    query = results.query
     articles = Article.objects.in_bulk(ids)
     commentary: dict[int, list[str]] = {}
     for article_id, text in Commentary.objects.filter(article_id__in=ids).values_list(
@@ -105,7 +244,6 @@ def search(
         results.hits.append(
             Hit(article, round(scores[article_id], 4), snippet(texts, query, matcher))
         )
-    return results
 
 
 def _tags_for(ids: list[int]) -> dict[int, list]:

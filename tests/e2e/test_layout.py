@@ -45,3 +45,41 @@ def test_long_hashtags_stay_in_their_column(page, archive, shot):
     names = page.locator("ul.az a.hashtag").all_inner_texts()
     assert names.index("#évaluation") < names.index("#exil") < names.index("#Xinjiang")
     shot(page, "tags")
+
+
+CONTRASTS = """() => {
+  const rgb = s => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => {
+    const [r, g, b] = rgb(c)
+      .map(v => v / 255)
+      .map(v => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const paper = getComputedStyle(document.body).backgroundColor;
+  const style = sel => getComputedStyle(document.querySelector(sel)).color;
+  return {
+    paper: lum(paper),
+    text: ratio(style("main h1"), paper),
+    link: ratio(style("main a"), paper),
+    muted: ratio(style("main .meta"), paper),
+  };
+}"""
+
+
+def test_dark_mode_follows_the_system_with_the_same_contrast(new_context, archive, shot):
+    for scheme in ("light", "dark"):
+        context = new_context()
+        page = context.new_page()
+        page.emulate_media(color_scheme=scheme)
+        page.goto(archive.url + "/search/?q=surveillance")
+        expect(page.locator("article.card").first).to_be_visible()
+        found = page.evaluate(CONTRASTS)
+        assert (found["paper"] < 0.05) == (scheme == "dark"), (scheme, found)
+        assert found["text"] >= 7, (scheme, found)
+        assert found["link"] >= 4.5, (scheme, found)
+        assert found["muted"] >= 4.5, (scheme, found)
+        shot(page, f"search-{scheme}")

@@ -40,3 +40,22 @@ def test_quote_without_accents_finds_the_passage(page, archive, shot):
     assert "système" in " ".join(marked), marked
     expect(page.get_by_text("Words of your search are highlighted.")).to_be_visible()
     shot(page, "2-article-highlighted")
+
+
+def test_a_typo_is_corrected_and_the_visitor_can_search_as_typed(page, archive, shot):
+    page.goto(archive.url + "/search/?q=" + "Überwachnug")
+    banner = page.locator(".did-you-mean")
+    expect(banner).to_contain_text("Showing results for uberwachung")
+    expect(page.locator("article.card").first).to_be_visible()
+    expect(page.locator("article.card .snippet mark").first).to_contain_text(
+        re.compile("Überwachung", re.IGNORECASE)
+    )
+    shot(page, "3-did-you-mean")
+    banner.get_by_role("link", name="Überwachnug").click()
+    expect(page).to_have_url(re.compile(r"exact=1"))
+    expect(page.get_by_role("status")).to_contain_text(re.compile(r"^\s*0 results\b"))
+    expect(page.locator(".did-you-mean")).to_have_count(0)
+    page.go_back()
+    banner.get_by_role("link", name="uberwachung").click()
+    expect(page.locator(".did-you-mean")).to_have_count(0)
+    expect(page.locator("article.card").first).to_be_visible()

@@ -28,6 +28,13 @@ class Command(BaseCommand):
             dest="tags",
             help="hashtag to add to every imported article (repeatable)",
         )
+        parser.add_argument(
+            "--comments-from",
+            type=int,
+            metavar="LINE",
+            help="for one plain article: the line where its readers' comments start (they "
+            "become replies, one per paragraph; later imports of the article remember it)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
 
     def handle(self, *args, **options):
@@ -43,6 +50,7 @@ class Command(BaseCommand):
                 url=options["url"],
                 tags=options["tags"],
                 progress=ProgressBar(sys.stderr) if show_bar else None,
+                comments_from=options["comments_from"],
             )
         except DumpError as error:
             raise CommandError(str(error)) from None
@@ -60,6 +68,11 @@ class Command(BaseCommand):
                 f"{result.path}: {result.format}, {result.new} new, {result.updated} updated, "
                 f"{result.unchanged} unchanged, {result.replies} replies"
                 + (f", curator hashtags kept on {result.curated}" if result.curated else "")
+                + (
+                    f", curator edits kept on {result.curator_fields}"
+                    if result.curator_fields
+                    else ""
+                )
             )
         for error in summary.errors:
             self.stderr.write(self.style.ERROR(f"error: {error} (nothing from this file was kept)"))

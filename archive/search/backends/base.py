@@ -42,6 +42,8 @@ class Candidates:
     items: list[Candidate]
     total: int
     total_is_capped: bool  # more than `total` match; counting stopped there
+    # Every match counted, newest first (the first `total`): what a sort by date pages through.
+    ids: list[int] = dataclasses.field(default_factory=list)
 
 
 def hashtag_words(name: str) -> str:
@@ -127,8 +129,10 @@ class SearchBackend:
     def upsert(self, documents: list[IndexDocument]) -> None:
         raise NotImplementedError
 
-    def insert(self, documents: list[IndexDocument]) -> None:
-        """upsert() for articles known to have no index row yet (new ones, in an import)."""
+    def insert(self, documents: list[IndexDocument], words: set[str] | None = None) -> None:
+        """upsert() for articles known to have no index row yet (new ones, in an import).
+        `words`: their words new to the search vocabulary, when the caller knows them (an
+        import's analysis does); else they are read from the documents."""
         self.upsert(documents)
 
     # The engine's writes module: delete(cursor, ids) and clear(cursor), among others.
@@ -149,9 +153,18 @@ class SearchBackend:
         raise NotImplementedError
 
     def filter_only(
-        self, query: Query, *, language: str | None, offset: int, limit: int, count_limit: int
+        self,
+        query: Query,
+        *,
+        language: str | None,
+        offset: int,
+        limit: int,
+        count_limit: int,
+        newest_first: bool = True,
     ) -> tuple[list[int], int, bool]:
-        """Articles for a query with no required words (hashtags, exclusions): newest first."""
+        """Articles for a query with no required words (hashtags, exclusions): newest first, or
+        oldest first."""
+        order = "a.created DESC, a.id" if newest_first else "a.created, a.id DESC"
         tag_ids = self.tag_ids(query)
         where, params = filter_sql(query, "a.id", language, tag_ids)
         if query.excluded:
@@ -168,13 +181,12 @@ class SearchBackend:
             driver, size = self._rarest_tag(cursor, query.tags, threshold + 1)
             if driver is not None and size <= threshold and self.DRIVE_BY_RAREST_TAG:
                 cursor.execute(
-                    f"{base} AND a.id IN ({TAGGED_IDS}) ORDER BY a.created DESC, a.id "
-                    "LIMIT %s OFFSET %s",
+                    f"{base} AND a.id IN ({TAGGED_IDS}) ORDER BY {order} LIMIT %s OFFSET %s",
                     [*params, driver, limit, offset],
                 )
             else:
                 cursor.execute(
-                    f"{base} ORDER BY a.created DESC, a.id LIMIT %s OFFSET %s",
+                    f"{base} ORDER BY {order} LIMIT %s OFFSET %s",
                     [*params, limit, offset],
                 )
             ids = [row[0] for row in cursor.fetchall()]

@@ -22,6 +22,7 @@ from archive.search.backends.postgres.query import (
 )
 from archive.search.backends.postgres.schema import TABLE
 from archive.search.query import Query
+from archive.search.spelling import remember_words
 
 
 class PostgresBackend(SearchBackend):
@@ -32,14 +33,17 @@ class PostgresBackend(SearchBackend):
     def upsert(self, documents: list[IndexDocument]) -> None:
         self._write(documents, writes.UPSERT)
 
-    def insert(self, documents: list[IndexDocument]) -> None:
-        self._write(documents, "")
+    def insert(self, documents: list[IndexDocument], words: set[str] | None = None) -> None:
+        self._write(documents, "", words)
 
-    def _write(self, documents: list[IndexDocument], on_conflict: str) -> None:
+    def _write(
+        self, documents: list[IndexDocument], on_conflict: str, words: set[str] | None = None
+    ) -> None:
         if not documents:
             return
         with self.connection.cursor() as cursor:
             writes.write(cursor, documents, on_conflict)
+        remember_words(self.connection, documents, words)
 
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         sql, params = excluded_tsquery_sql(query)
@@ -96,4 +100,5 @@ class PostgresBackend(SearchBackend):
             for article_id in ids
             if article_id in ranks
         ]
-        return Candidates(items, min(len(found), count_limit), len(found) > count_limit)
+        total = min(len(found), count_limit)
+        return Candidates(items, total, len(found) > count_limit, found[:total])

@@ -27,6 +27,7 @@ from archive.search.backends.sqlite.query import (
 )
 from archive.search.backends.sqlite.schema import TABLE
 from archive.search.query import Query
+from archive.search.spelling import remember_words
 
 
 class SQLiteBackend(SearchBackend):
@@ -41,11 +42,12 @@ class SQLiteBackend(SearchBackend):
             writes.delete(cursor, [d.article_id for d in documents])
         self.insert(documents)
 
-    def insert(self, documents: list[IndexDocument]) -> None:
+    def insert(self, documents: list[IndexDocument], words: set[str] | None = None) -> None:
         if not documents:
             return
         with self.connection.cursor() as cursor:
             writes.insert(cursor, documents)
+        remember_words(self.connection, documents, words)
 
     def optimize(self) -> None:
         with self.connection.cursor() as cursor:
@@ -80,7 +82,7 @@ class SQLiteBackend(SearchBackend):
         for i in ids:
             score, phrase, title = ranks.get(i, (0.0, False, False))
             items.append(Candidate(i, boosted(score, phrase=phrase, title=title)))
-        return Candidates(items, total, capped)
+        return Candidates(items, total, capped, found[:total])
 
     def ranks(
         self, query: Query, ids: list[int], cursor=None, *, method: str | None = None

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
-from annotations.models import ApiToken, Commentary
+from annotations.models import ApiToken, Commentary, FailedTokenAttempts
 from annotations.notes import delete_commentary, save_commentary
 
 
@@ -42,6 +45,38 @@ class CommentaryAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["user", "name", "key", "created", "last_used"]
-    readonly_fields = ["key", "created", "last_used"]
+    """Tokens are added here; the key is shown once, on the page that follows, and never again
+    (only its digest is stored)."""
+
+    list_display = ["user", "name", "prefix", "created", "last_used"]
+    fields = ["user", "name", "prefix", "created", "last_used"]
+    readonly_fields = ["prefix", "created", "last_used"]
     raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.issued_key = obj.new_key()
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "token": obj,
+            "key": obj.issued_key,
+            "title": _("Your new API token"),
+        }
+        response = TemplateResponse(request, "admin/annotations/apitoken/issued.html", context)
+        add_never_cache_headers(response)  # the key must not stay in any cache
+        return response
+
+
+@admin.register(FailedTokenAttempts)
+class FailedTokenAttemptsAdmin(admin.ModelAdmin):
+    """Who sent wrong API tokens lately; deleting a row lifts that address's wait."""
+
+    list_display = ["client", "count", "since"]
+    readonly_fields = ["client", "count", "since"]
+
+    def has_add_permission(self, request):
+        return False

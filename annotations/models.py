@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -94,9 +95,15 @@ class Commentary(models.Model):
 
 
 class ApiToken(models.Model):
-    """A token for the write API (`Authorization: Token …`); managed in the admin."""
+    """A token for the write API (`Authorization: Token …`), good for /api/ only.
 
-    key = models.CharField(max_length=64, unique=True, editable=False)
+    Only a SHA-256 digest of the key is stored: the key itself is shown once, when the token is
+    issued (`ApiToken.issue`), and cannot be read back. A key has 256 random bits, so a fast
+    digest is enough (no password hashing); `prefix` tells tokens apart in the admin.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
@@ -108,9 +115,53 @@ class ApiToken(models.Model):
         verbose_name = "API token"
 
     def __str__(self) -> str:
-        return f"{self.user} – {self.name or self.key[:8]}"
+        return f"{self.user} – {self.name or self.prefix + '…'}"
 
     def save(self, *args, **kwargs):
-        if not self.key:
-            self.key = secrets.token_hex(20)
+        if not self.key_hash:
+            raise ValueError("An API token needs a key: use ApiToken.issue() or new_key().")
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def new_key(self) -> str:
+        """Give this token a fresh key (replacing any earlier one); return the key, the only time
+        it is known."""
+        key = secrets.token_urlsafe(32)
+        self.key_hash, self.prefix = self.digest(key), key[:8]
+        return key
+
+    @classmethod
+    def issue(cls, user, name: str = "") -> tuple[ApiToken, str]:
+        """A new token for `user` and its key."""
+        token = cls(user=user, name=name)
+        key = token.new_key()
+        token.save()
+        return token, key
+
+    @classmethod
+    def find(cls, key: str) -> ApiToken | None:
+        """The token with this key, its user loaded, or None."""
+        if not key:
+            return None
+        return cls.objects.select_related("user").filter(key_hash=cls.digest(key)).first()
+
+
+class FailedTokenAttempts(models.Model):
+    """Wrong API tokens sent from one client address since `since` (one row per address).
+
+    Kept in the database so that every server process counts the same failures.
+    """
+
+    client = models.CharField(max_length=45, unique=True)
+    since = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "failed API token attempts"
+        verbose_name_plural = "failed API token attempts"
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.count} since {self.since:%Y-%m-%d %H:%M}"

@@ -33,6 +33,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
 
 
+def env_whole_number(name: str, default: int, maximum: int) -> int:
+    """A whole number from 0 to `maximum`."""
+    value = env_int(name, default)
+    if not 0 <= value <= maximum:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ.get(name)!r} must be a whole number from 0 to {maximum}."
+        )
+    return value
+
+
 def env_cache_limits(prefix: str, seconds: int, entries: int) -> tuple[int, int]:
     """`<prefix>_SECONDS` (0 turns the cache off) and `<prefix>_ENTRIES` of a per-process cache."""
     kept_seconds = env_int(f"{prefix}_SECONDS", seconds)
@@ -124,6 +134,15 @@ def _sqlite(url: str, shown: str, conf: dict, base_dir: Path) -> dict:
             )
         if parts.path in {"", "/"}:  # dj-database-url would quietly use an in-memory database
             raise ImproperlyConfigured(f"DATABASE_URL={shown!r} names no SQLite file.")
+    options = dict(conf.get("OPTIONS", {}))  # ?timeout=60 and the like, from the URL
+    if isinstance(options.get("timeout"), str):  # dj-database-url turns only whole numbers
+        try:
+            options["timeout"] = float(options["timeout"])
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL={shown!r}: timeout={options['timeout']!r} is not a number of "
+                "seconds."
+            ) from None
     name = conf["NAME"]
     if name != ":memory:":
         # sqlite:///var/db.sqlite3 is relative to the project, not to the current folder.
@@ -142,7 +161,7 @@ def _sqlite(url: str, shown: str, conf: dict, base_dir: Path) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            **conf.get("OPTIONS", {}),  # ?timeout=60 and the like, from the URL
+            **options,
         },
     }
 

@@ -21,3 +21,12 @@ class OneLine(logging.Filter):
         record.msg, record.args = message, None
         record.exc_info = record.exc_text = record.stack_info = None
         return True
+
+
+class NotOutage(logging.Filter):
+    """Drops Django's "Service Unavailable" line for requests answered 503 because the database
+    was unavailable: archive.outage logs those once per burst, not once per request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        return not getattr(request, "database_unavailable", False)

@@ -1,6 +1,7 @@
 """The one settings module. Everything that differs between machines comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from archive.env import (
     env_cache_limits,
     env_int,
     env_list,
+    env_whole_number,
     production_secret_key,
 )
 
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "taggit",
+    "axes",
     "archive.apps.ArchiveConfig",
     "annotations.apps.AnnotationsConfig",
 ]
@@ -48,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the request: NUL and control characters end in a 400 here.
     "archive.middleware.RequestInputMiddleware",
+    # A view that cannot reach the database answers 503 (archive/outage.py).
+    "archive.outage.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -58,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "archive.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: a locked-out login gets 429 (annotations/login.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "archive.urls"
@@ -91,6 +98,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Logins: django-axes counts failures in the database (every server process sees the same
+# counts) per user name AND client address, so a guesser locks out only that name from that
+# address, never its owner logging in from elsewhere. The client address is read through
+# TRUSTED_PROXIES proxies (archive/clientaddress.py). docs/security.md.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "archive.clientaddress.client_address"
+AXES_LOCKOUT_CALLABLE = "annotations.login.lockout_response"
+# How many proxies in front of the archive append to X-Forwarded-For (0: none, REMOTE_ADDR is
+# the client). Too many lets visitors choose their address; too few makes them all one.
+TRUSTED_PROXIES = env_whole_number("TRUSTED_PROXIES", 0, maximum=10)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -146,13 +172,13 @@ def _local_cache(location: str, seconds: int, entries: int) -> dict:
 
 
 CACHES = {
-    # Small things: counts, related hashtags, login failures.
+    # Small things: counts, related hashtags.
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "archive-default",
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
-    # Whole pages, apart: visitors choose the addresses, and must not evict the login counters.
+    # Whole pages, apart: visitors choose the addresses, and must not evict the small things.
     "pages": _local_cache("archive-pages", ARCHIVE_PAGE_CACHE_SECONDS, ARCHIVE_PAGE_CACHE_ENTRIES),
     # Article cards of list pages as HTML (archive/cards.py), for every visitor, curators too.
     "cards": _local_cache("archive-cards", ARCHIVE_CARD_CACHE_SECONDS, ARCHIVE_CARD_CACHE_ENTRIES),
@@ -191,7 +217,10 @@ ARCHIVE_IMPORT_WORKER_BYTES = env_int("ARCHIVE_IMPORT_WORKER_BYTES", 4_000_000)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"one_line": {"()": "archive.logs.OneLine"}},
+    "filters": {
+        "one_line": {"()": "archive.logs.OneLine"},
+        "not_outage": {"()": "archive.logs.NotOutage"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "console_one_line": {"class": "logging.StreamHandler", "filters": ["one_line"]},
@@ -199,6 +228,8 @@ LOGGING = {
     "loggers": {
         # A refused Host header is the visitor's doing: one line, no traceback, header cut.
         "django.security.DisallowedHost": {"handlers": ["console_one_line"], "propagate": False},
+        # A request answered 503 for want of a database: archive.outage logs bursts instead.
+        "django.request": {"filters": ["not_outage"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -5,11 +5,14 @@ from django.urls import include, path
 
 from annotations import api as write_api
 from annotations import views as curator
-from annotations.login import ArchiveLoginView
+from annotations.login import AdminLoginForm, ArchiveLoginView
 from archive import api, views
 from archive.feeds import ArticleFeed, SearchFeed, TagFeed
 from archive.pagecache import page_cache
 from archive.sitemaps import ArticleSitemap, HashtagSitemap
+
+# The admin's login says, in the visitor's language, when too many failures lock a name out.
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),

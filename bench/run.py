@@ -431,7 +431,8 @@ def main(argv: list[str]) -> int:
                     print(json.dumps(run["pages"]), flush=True)
             result_file.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     print_tables(results)
-    print(f"\nfigures written to {result_file.relative_to(ROOT)}")
+    shown = result_file.relative_to(ROOT) if result_file.is_relative_to(ROOT) else result_file
+    print(f"\nfigures written to {shown}")
     return 0
 
 

@@ -17,9 +17,11 @@ import contextlib
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,6 +138,43 @@ def start_reader(url: str, stop_file: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@contextlib.contextmanager
+def gunicorn_server(url: str, log_path: Path, workers: int = 2, **env: str) -> Iterator[str]:
+    """gunicorn serving the archive in `url` on a free local port; yields its base address.
+
+    Its log (stderr: gunicorn's lines and ours) goes to `log_path`. Stopped afterwards.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "archive.wsgi", "--bind", f"127.0.0.1:{port}"]
+            + ["--workers", str(workers)],
+            cwd=PROJECT,
+            env={**env_for(url), **env},
+            stdout=log,
+            stderr=log,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/accounts/login/", timeout=10).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(
+                        "gunicorn did not start:\n" + log_path.read_text()
+                    ) from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(20)
 
 
 # --- the other side: run inside a child process ----------------------------------------

@@ -52,6 +52,9 @@ def test_in_memory_sqlite_is_not_kept_between_requests(tmp_path: Path, url: str)
 def test_sqlite_url_parameters_are_options(tmp_path: Path):
     conf = database_from_url("sqlite:///a.db?timeout=5", tmp_path)
     assert conf["OPTIONS"] == {**SQLITE_OPTIONS, "timeout": 5}
+    # A busy timeout in fractions of a second (sqlite3 refused the text "0.5").
+    conf = database_from_url("sqlite:///a.db?timeout=0.5", tmp_path)
+    assert conf["OPTIONS"] == {**SQLITE_OPTIONS, "timeout": 0.5}
 
 
 def test_postgres_url_with_host_and_port(tmp_path: Path):
@@ -116,6 +119,7 @@ def test_postgres_parameters_are_options(tmp_path: Path):
         ("sqlite://", "names no SQLite file"),
         ("sqlite:///", "names no SQLite file"),
         ("sqlite://var/archive.sqlite3", "a SQLite URL has no host"),
+        ("sqlite:///a.db?timeout=soon", "timeout='soon' is not a number of seconds"),
         ("postgres://u@h/", "names no database"),
         ("postgres://u@h", "names no database"),
         ("postgres://u@h:port/db", "Port could not be cast to integer"),

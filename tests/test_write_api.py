@@ -80,26 +80,26 @@ class WriteApiTests(BaseTestCase):
         self.assertTrue(Commentary.objects.filter(pk=note.pk).exists())
 
     def test_token_authentication(self):
-        token = ApiToken.objects.create(user=self.alice, name="script")
-        response = self.post({"text": "par jeton"}, HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = ApiToken.issue(self.alice, name="script")
+        response = self.post({"text": "par jeton"}, HTTP_AUTHORIZATION=f"Token {key}")
         self.assertEqual(response.status_code, 201)
         note_id = response.json()["id"]
         response = self.client.patch(
             f"/api/commentary/{note_id}/",
             json.dumps({"text": "changé"}),
             content_type="application/json",
-            HTTP_AUTHORIZATION=f"Token {token.key}",
+            HTTP_AUTHORIZATION=f"Token {key}",
         )
         self.assertEqual(response.json()["text"], "changé")
         self.assertEqual(
             self.post({"text": "x"}, HTTP_AUTHORIZATION="Token wrong").status_code, 401
         )
-        bob_token = ApiToken.objects.create(user=self.bob)
+        _bob_token, bob_key = ApiToken.issue(self.bob)
         self.assertEqual(
-            self.post({"text": "x"}, HTTP_AUTHORIZATION=f"Token {bob_token.key}").status_code, 403
+            self.post({"text": "x"}, HTTP_AUTHORIZATION=f"Token {bob_key}").status_code, 403
         )
         response = self.client.delete(
-            f"/api/commentary/{note_id}/", HTTP_AUTHORIZATION=f"Token {token.key}"
+            f"/api/commentary/{note_id}/", HTTP_AUTHORIZATION=f"Token {key}"
         )
         self.assertEqual(response.status_code, 204)
         self.assertFalse(Commentary.objects.filter(pk=note_id).exists())
@@ -153,24 +153,6 @@ class WriteApiTests(BaseTestCase):
 
 
 class LoginTests(BaseTestCase):
-    def test_login_page_and_rate_limit(self):
-        self.assertContains(self.client.get("/accounts/login/"), "Log in")
-        response = self.client.post(
-            "/accounts/login/", {"username": "alice", "password": "password"}
-        )
-        self.assertEqual(response.status_code, 302)
-        self.client.logout()
-        from django.core.cache import cache
-
-        cache.clear()
-        for _ in range(5):
-            self.client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
-        response = self.client.post(
-            "/accounts/login/", {"username": "alice", "password": "password"}
-        )
-        self.assertContains(response, "Too many failed logins")
-        cache.clear()
-
     def test_make_curator_command(self):
         from io import StringIO
 

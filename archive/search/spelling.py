@@ -9,10 +9,11 @@ correction that finds nothing (a correction is shown only when it finds somethin
 A query word the archive does not hold (neither its folded form nor any of its stems) may be
 corrected to the nearest vocabulary word: none under 5 letters, 1 edit for 5 to 8, 2 beyond;
 edits are insertions, deletions, substitutions and transpositions of neighbours (optimal string
-alignment, rapidfuzz's C++ code). Candidates are the vocabulary words sharing the word's first or
-last letter, with a length the edits allow (two indexed look-ups): a typo on both the first and
-the last letter is not corrected. Ties go to the candidate sharing the first letter, then the
-last, then the closest length, then the alphabet.
+alignment, rapidfuzz's C++ code). Candidates are the vocabulary words sharing the word's first
+and last letters, with a length the edits allow (one indexed look-up), and only if none is close
+enough those sharing one of them: a typo on both the first and the last letter is not corrected.
+Ties go to the candidate sharing the first letter, then the last, then the closest length, then
+the alphabet.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def create_sql(vendor: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {TABLE} (word varchar({MAX_WORD}){binary} PRIMARY KEY,"
         f" drow varchar({MAX_WORD}){binary} NOT NULL, first varchar(1) NOT NULL,"
         " last varchar(1) NOT NULL, size smallint NOT NULL)",
-        f"CREATE INDEX IF NOT EXISTS {TABLE}_first ON {TABLE} (first, size)",
+        f"CREATE INDEX IF NOT EXISTS {TABLE}_first ON {TABLE} (first, last, size)",
         f"CREATE INDEX IF NOT EXISTS {TABLE}_last ON {TABLE} (last, size)",
         f"CREATE INDEX IF NOT EXISTS {TABLE}_drow ON {TABLE} (drow)",
     ]
@@ -165,18 +166,23 @@ def close_words(connection, word: str, limit: int = 5) -> list[tuple[str, int]]:
     if not edits:
         return []
     sizes = [len(word) - edits, len(word) + edits]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT word FROM {TABLE} WHERE first = %s AND size BETWEEN %s AND %s "
-            f"UNION SELECT word FROM {TABLE} WHERE last = %s AND size BETWEEN %s AND %s",
-            [word[0], *sizes, word[-1], *sizes],
-        )
-        candidates = [row[0] for row in cursor.fetchall()]
-    scored = []
-    for candidate in candidates:
-        distance = OSA.distance(word, candidate, score_cutoff=edits)
-        if 0 < distance <= edits:
-            scored.append((candidate, distance))
+    # Most typos keep the first and the last letter: those candidates are read first (a few
+    # hundred rows even in a large vocabulary); only if none is close enough, all the words
+    # sharing one of them.
+    scored = _scored(
+        word,
+        edits,
+        f"SELECT word FROM {TABLE} WHERE first = %s AND last = %s AND size BETWEEN %s AND %s",
+        [word[0], word[-1], *sizes],
+        connection,
+    ) or _scored(
+        word,
+        edits,
+        f"SELECT word FROM {TABLE} WHERE first = %s AND size BETWEEN %s AND %s "
+        f"UNION SELECT word FROM {TABLE} WHERE last = %s AND size BETWEEN %s AND %s",
+        [word[0], *sizes, word[-1], *sizes],
+        connection,
+    )
     scored.sort(
         key=lambda item: (
             item[1],
@@ -187,6 +193,18 @@ def close_words(connection, word: str, limit: int = 5) -> list[tuple[str, int]]:
         )
     )
     return scored[:limit]
+
+
+def _scored(word: str, edits: int, sql: str, params: list, connection) -> list[tuple[str, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        candidates = [row[0] for row in cursor.fetchall()]
+    scored = []
+    for candidate in candidates:
+        distance = OSA.distance(word, candidate, score_cutoff=edits)
+        if 0 < distance <= edits:
+            scored.append((candidate, distance))
+    return scored
 
 
 @dataclasses.dataclass

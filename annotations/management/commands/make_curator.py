@@ -15,7 +15,11 @@ class Command(BaseCommand):
             action="store_true",
             help="create the user (asks nothing; set a password with `manage.py changepassword`)",
         )
-        parser.add_argument("--token", action="store_true", help="also print a new API token")
+        parser.add_argument(
+            "--token",
+            action="store_true",
+            help="also print a new API token (shown only this once: only its digest is kept)",
+        )
 
     def handle(self, username, create=False, token=False, **options):
         User = get_user_model()
@@ -27,4 +31,5 @@ class Command(BaseCommand):
         make_curator(user)
         self.stdout.write(f"{username} is a curator.")
         if token:
-            self.stdout.write(f"API token: {ApiToken.objects.create(user=user, name='cli').key}")
+            _token, key = ApiToken.issue(user, name="cli")
+            self.stdout.write(f"API token (shown only this once): {key}")

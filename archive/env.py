@@ -1,11 +1,13 @@
 """Reading settings from the environment, failing loudly on values we cannot use."""
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -88,34 +90,35 @@ def env_list(name: str, default: list[str]) -> list[str]:
 SQLITE = "django.db.backends.sqlite3"
 POSTGRESQL = "django.db.backends.postgresql"
 SUPPORTED_ENGINES = {SQLITE, POSTGRESQL}
+POSTGRESQL_SCHEMES = {"postgres", "postgresql", "pgsql"}
 
 
-def database_from_url(url: str, base_dir: Path) -> dict:
+def database_from_url(url: str, base_dir: Path, setting: str = "DATABASE_URL") -> dict:
     """Turn DATABASE_URL into a Django DATABASES entry (parsed by dj-database-url).
 
     sqlite:///relative.db is relative to `base_dir` (the project), sqlite:////absolute.db is
     absolute, sqlite:///:memory: is an in-memory database. postgres://user:pass@host:port/name;
     a socket directory can be given as ?host=/var/run/postgresql or percent-encoded as the host
-    (postgres://%2Fvar%2Frun%2Fpostgresql/name). Other query parameters become OPTIONS.
-    Anything else (another engine, no file or database name, a bad port) raises
-    ImproperlyConfigured naming the problem.
+    (postgres://%2Fvar%2Frun%2Fpostgresql/name). ?pool_mode=transaction says the URL is a
+    connection pooler's in transaction mode (PgBouncer): no server-side cursors then. Other query
+    parameters become OPTIONS. Anything else (another engine, no file or database name, a bad
+    port) raises ImproperlyConfigured naming the problem and `setting`, the variable it came from.
     """
-    shown = _without_password(url)
+    shown = f"{setting}={_without_password(url)!r}"
     try:
         conf = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     except dj_database_url.UnknownSchemeError as error:
         raise ImproperlyConfigured(
-            f"DATABASE_URL={shown!r}: unknown scheme {error.scheme!r} "
-            "(use sqlite:/// or postgres://)."
+            f"{shown}: unknown scheme {error.scheme!r} (use sqlite:/// or postgres://)."
         ) from None
     except ValueError as error:  # dj_database_url.ParseError: its message names no part
         raise ImproperlyConfigured(
-            f"DATABASE_URL={shown!r} is not a valid URL: {_url_problem(url) or error}"
+            f"{shown} is not a valid URL: {_url_problem(url) or error}"
         ) from None
     if conf["ENGINE"] not in SUPPORTED_ENGINES:
         scheme = urlsplit(url).scheme
         raise ImproperlyConfigured(
-            f"DATABASE_URL={shown!r}: unsupported scheme {scheme!r} (use sqlite:/// or "
+            f"{shown}: unsupported scheme {scheme!r} (use sqlite:/// or "
             "postgres://; search needs SQLite FTS5 or PostgreSQL)."
         )
     if conf["ENGINE"] == SQLITE:
@@ -129,19 +132,18 @@ def _sqlite(url: str, shown: str, conf: dict, base_dir: Path) -> dict:
         if parts.netloc:
             # dj-database-url would read sqlite://var/db.sqlite3 as host "var", file "db.sqlite3".
             raise ImproperlyConfigured(
-                f"DATABASE_URL={shown!r}: a SQLite URL has no host; write "
+                f"{shown}: a SQLite URL has no host; write "
                 "sqlite:///relative/to/project.db or sqlite:////absolute/path.db."
             )
         if parts.path in {"", "/"}:  # dj-database-url would quietly use an in-memory database
-            raise ImproperlyConfigured(f"DATABASE_URL={shown!r} names no SQLite file.")
+            raise ImproperlyConfigured(f"{shown} names no SQLite file.")
     options = dict(conf.get("OPTIONS", {}))  # ?timeout=60 and the like, from the URL
     if isinstance(options.get("timeout"), str):  # dj-database-url turns only whole numbers
         try:
             options["timeout"] = float(options["timeout"])
         except ValueError:
             raise ImproperlyConfigured(
-                f"DATABASE_URL={shown!r}: timeout={options['timeout']!r} is not a number of "
-                "seconds."
+                f"{shown}: timeout={options['timeout']!r} is not a number of seconds."
             ) from None
     name = conf["NAME"]
     if name != ":memory:":
@@ -168,7 +170,7 @@ def _sqlite(url: str, shown: str, conf: dict, base_dir: Path) -> dict:
 
 def _postgresql(url: str, shown: str, conf: dict) -> dict:
     if not conf["NAME"]:
-        raise ImproperlyConfigured(f"DATABASE_URL={shown!r} names no database.")
+        raise ImproperlyConfigured(f"{shown} names no database.")
     options = dict(conf.get("OPTIONS", {}))
     host = conf["HOST"]
     parts = urlsplit(url)
@@ -181,7 +183,7 @@ def _postgresql(url: str, shown: str, conf: dict) -> dict:
     # ?host=/var/run/postgresql and ?port=5433 go where Django and our tools look for them.
     host = str(options.pop("host", host))
     port = str(options.pop("port", conf["PORT"]))
-    return {
+    database = {
         "ENGINE": POSTGRESQL,
         "NAME": conf["NAME"],
         "USER": conf["USER"],
@@ -192,6 +194,85 @@ def _postgresql(url: str, shown: str, conf: dict) -> dict:
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": options,
     }
+    pool_mode = str(options.pop("pool_mode", "session"))
+    if pool_mode == "transaction":
+        # Each transaction may run on another server connection: a cursor kept open across
+        # transactions (Django's .iterator() in autocommit, dumpdata) would not be found there,
+        # and neither would a prepared statement (Django does not prepare unless told to).
+        refused = sorted(TRANSACTION_POOLING_BREAKS & options.keys())
+        if refused:
+            raise ImproperlyConfigured(
+                f"{shown}: {', '.join(refused)} cannot work through a pooler in transaction mode "
+                "(prepared statements live in one server connection)."
+            )
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    elif pool_mode != "session":
+        raise ImproperlyConfigured(
+            f"{shown}: pool_mode={pool_mode!r} is not one we run on (use transaction for "
+            "PgBouncer's transaction mode, or leave it out; statement mode cannot run the "
+            "transactions every write needs)."
+        )
+    return database
+
+
+# What a URL may not ask for together with pool_mode=transaction.
+TRANSACTION_POOLING_BREAKS = {"server_side_binding", "prepare_threshold"}
+
+REPLICA_ALIAS = "replica{}"  # replica1, replica2... in DATABASES
+# A replica that cannot be reached is skipped after this long rather than holding the request
+# (libpq waits forever by default); a URL's own ?connect_timeout= wins.
+REPLICA_CONNECT_TIMEOUT = 3
+
+
+def replica_databases(raw: str, primary: dict, base_dir: Path) -> dict[str, dict]:
+    """DATABASE_REPLICA_URLS (URLs separated by commas or spaces) as DATABASES entries, named
+    replica1, replica2...; they must be PostgreSQL, as the primary must. A test run reads them
+    from its test database (TEST MIRROR), where they are no standbys and so never used."""
+    urls = [url for url in re.split(r"[\s,]+", raw) if url]
+    if urls and primary["ENGINE"] != POSTGRESQL:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs a PostgreSQL primary (DATABASE_URL=postgres://...): "
+            "replicas are PostgreSQL streaming standbys."
+        )
+    replicas = {}
+    for number, url in enumerate(urls, start=1):
+        setting = f"DATABASE_REPLICA_URLS (URL {number})"
+        if urlsplit(url).scheme.lower() not in POSTGRESQL_SCHEMES:
+            raise ImproperlyConfigured(
+                f"{setting}={_without_password(url)!r}: a replica is a PostgreSQL standby "
+                "(postgres://...)."
+            )
+        database = database_from_url(url, base_dir, setting)
+        database["OPTIONS"].setdefault("connect_timeout", REPLICA_CONNECT_TIMEOUT)
+        database["TEST"] = {"MIRROR": DEFAULT_DB_ALIAS}
+        replicas[REPLICA_ALIAS.format(number)] = database
+    return replicas
+
+
+def replica_timings(replicas: int) -> tuple[int, int, int]:
+    """ARCHIVE_REPLICA_MAX_LAG_SECONDS, ARCHIVE_REPLICA_CHECK_SECONDS and
+    ARCHIVE_READ_YOUR_WRITES_SECONDS (archive/read_routing.py).
+
+    A replica is used while its lag, measured at most CHECK seconds ago, was at most MAX_LAG; so
+    it holds every write older than MAX_LAG + CHECK. Who wrote reads from the primary for
+    READ_YOUR_WRITES seconds, which must cover that (or a curator could miss their own note).
+    """
+    max_lag = env_int("ARCHIVE_REPLICA_MAX_LAG_SECONDS", 5)
+    check = env_int("ARCHIVE_REPLICA_CHECK_SECONDS", 2)
+    own_writes = env_int("ARCHIVE_READ_YOUR_WRITES_SECONDS", max_lag + check + 3)
+    if min(max_lag, check, own_writes) < 0:
+        raise ImproperlyConfigured(
+            "ARCHIVE_REPLICA_MAX_LAG_SECONDS, ARCHIVE_REPLICA_CHECK_SECONDS and "
+            "ARCHIVE_READ_YOUR_WRITES_SECONDS are seconds, 0 or more."
+        )
+    if replicas and own_writes < max_lag + check:
+        raise ImproperlyConfigured(
+            f"ARCHIVE_READ_YOUR_WRITES_SECONDS={own_writes} is shorter than "
+            f"ARCHIVE_REPLICA_MAX_LAG_SECONDS + ARCHIVE_REPLICA_CHECK_SECONDS ({max_lag} + "
+            f"{check}): a replica may still lack a write that old, and its writer would not see "
+            "it. Raise it, or lower the other two."
+        )
+    return max_lag, check, own_writes
 
 
 def _url_problem(url: str) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
@@ -181,8 +181,9 @@ class ArchiveRevision(models.Model):
         return f"revision part {self.pk}: {self.value}"
 
     @classmethod
-    def current(cls, using: str = DEFAULT_DB_ALIAS) -> int:
-        connection = connections[using]
+    def current(cls, using: str | None = None) -> int:
+        """The revision, read where this request reads its pages (the router's answer)."""
+        connection = connections[using or router.db_for_read(cls)]
         table = connection.ops.quote_name(cls._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT SUM(value) FROM {table}")

@@ -31,7 +31,6 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
@@ -53,13 +52,15 @@ _TOKEN_LIKE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 _PLACEHOLDER = b"\x00archive-csrf-token\x00"
 
 
-def current_revision(using: str = DEFAULT_DB_ALIAS) -> int:
+def current_revision(using: str | None = None) -> int:
     return ArchiveRevision.current(using)
 
 
 def request_revision(request) -> int:
     """The revision as this request first read it: the page cache reads it before the view runs,
-    and the view's cached parts (archive/cards.py) use the same one, one query in all."""
+    and the view's cached parts (archive/cards.py) use the same one, one query in all. It is read
+    from the database the request reads its page from (a replica, or the primary: see
+    archive/db_routers.py), so a page is never kept under a revision newer than what it shows."""
     revision = getattr(request, "archive_revision", None)
     if revision is None:
         revision = request.archive_revision = current_revision()

@@ -14,6 +14,8 @@ from archive.env import (
     env_list,
     env_whole_number,
     production_secret_key,
+    replica_databases,
+    replica_timings,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -92,6 +94,27 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Read replicas: PostgreSQL streaming standbys (docs/scaling.md). Each request reads from one
+# replica that is up and not lagging, or from the primary (every write; who wrote in the last
+# ARCHIVE_READ_YOUR_WRITES_SECONDS; imports, commands, migrations); archive/read_routing.py
+# chooses, archive/db_routers.py routes. With none configured, none of this is installed.
+DATABASES.update(
+    replica_databases(os.environ.get("DATABASE_REPLICA_URLS", ""), DATABASES["default"], BASE_DIR)
+)
+ARCHIVE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+(
+    ARCHIVE_REPLICA_MAX_LAG_SECONDS,
+    ARCHIVE_REPLICA_CHECK_SECONDS,
+    ARCHIVE_READ_YOUR_WRITES_SECONDS,
+) = replica_timings(len(ARCHIVE_REPLICAS))
+if ARCHIVE_REPLICAS:
+    DATABASE_ROUTERS = ["archive.db_routers.PrimaryReplicaRouter"]
+    # After static files (no database), before anything that reads one (sessions, tokens).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+        "archive.read_routing.ReadRoutingMiddleware",
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -54,40 +54,52 @@ def cluster_at(root: Path, settings: Sequence[str] = ()) -> Iterator[str]:
     try:
         if not (data / "PG_VERSION").exists():
             _initdb(data, user)
-        options = (
-            f"-k {sockets} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=50"
-        ) + "".join(f" -c {setting}" for setting in settings)
-        subprocess.run(
-            _as_server_user(
-                [
-                    str(PG_BIN / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(root / "server.log"),
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        start_server(data, sockets, root / "server.log", settings)
         yield f"postgres://{user}@/archive?host={sockets}"
     finally:
-        if (data / "postmaster.pid").exists():
-            subprocess.run(
-                _as_server_user(
-                    [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
-                ),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
-            )
+        stop_server(data)
+
+
+# Fast and throwaway: no fsync, a Unix socket only.
+SERVER_OPTIONS = (
+    "-c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+    "-c max_connections=50"
+)
+
+
+def start_server(data: Path, sockets: Path, log: Path, settings: Sequence[str] = ()) -> None:
+    """Start the server of the cluster in `data`, listening on a socket in `sockets`."""
+    options = f"-k {sockets} {SERVER_OPTIONS}" + "".join(f" -c {s}" for s in settings)
+    subprocess.run(
+        _as_server_user(
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def stop_server(data: Path) -> None:
+    """Stop the server of the cluster in `data`, if it runs."""
+    if (data / "postmaster.pid").exists():
+        subprocess.run(
+            _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
 
 
 def _initdb(data: Path, user: str) -> None:

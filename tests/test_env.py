@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from archive.env import database_from_url
+from archive.env import database_from_url, replica_databases, replica_timings
 
 SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -138,3 +138,78 @@ def test_error_messages_hide_the_password(tmp_path: Path):
         database_from_url("mysql://archive:s3cret@h/db", tmp_path)
     assert "s3cret" not in str(failure.value)
     assert "archive:***@h" in str(failure.value)
+
+
+def test_pool_mode_transaction_turns_server_side_cursors_off(tmp_path: Path):
+    url = "postgres://u@127.0.0.1:6432/db?pool_mode=transaction&sslmode=disable"
+    conf = database_from_url(url, tmp_path)
+    assert conf["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert conf["OPTIONS"] == {"sslmode": "disable"}, "pool_mode is ours, not libpq's"
+    assert "DISABLE_SERVER_SIDE_CURSORS" not in database_from_url("postgres://u@h/db", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ("pool_mode=statement", "pool_mode='statement' is not one we run on"),
+        ("pool_mode=transaction&prepare_threshold=5", "prepare_threshold cannot work"),
+        ("pool_mode=transaction&server_side_binding=true", "server_side_binding cannot work"),
+    ],
+)
+def test_pool_modes_we_cannot_run_on_are_refused(tmp_path: Path, query: str, problem: str):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL=") as failure:
+        database_from_url(f"postgres://u@h/db?{query}", tmp_path)
+    assert problem in str(failure.value)
+
+
+PRIMARY = {"ENGINE": "django.db.backends.postgresql"}
+
+
+def test_no_replica_urls_no_replicas(tmp_path: Path):
+    assert replica_databases("", PRIMARY, tmp_path) == {}
+    assert replica_databases(" , ", PRIMARY, tmp_path) == {}
+    assert replica_databases("", {"ENGINE": "django.db.backends.sqlite3"}, tmp_path) == {}
+
+
+def test_replica_urls_separated_by_commas_or_spaces(tmp_path: Path):
+    replicas = replica_databases(
+        "postgres://r@/archive?host=/run/one, postgres://r@two.example:5433/archive\n"
+        "postgres://r@three.example/archive?connect_timeout=10",
+        PRIMARY,
+        tmp_path,
+    )
+    assert list(replicas) == ["replica1", "replica2", "replica3"]
+    one, two, three = replicas.values()
+    assert (one["HOST"], two["HOST"], two["PORT"]) == ("/run/one", "two.example", "5433")
+    assert [r["OPTIONS"]["connect_timeout"] for r in (one, two, three)] == [3, 3, 10]
+    # A test run reads them from its own test database, where they are no standby.
+    assert one["TEST"] == {"MIRROR": "default"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "primary", "problem"),
+    [
+        ("postgres://r@h/db", {"ENGINE": "django.db.backends.sqlite3"}, "PostgreSQL primary"),
+        ("postgres://r@h/db,sqlite:///r.db", PRIMARY, "(URL 2)='sqlite:///r.db': a replica is"),
+        ("postgres://r@h/db postgres://r@h:port/db", PRIMARY, "(URL 2)='postgres://r@h:port/db'"),
+        ("postgres://r@h/", PRIMARY, "(URL 1)='postgres://r@h/' names no database"),
+        ("postgres://r:s3cret@h/db?pool_mode=x", PRIMARY, "(URL 1)='postgres://r:***@h/db"),
+    ],
+)
+def test_unusable_replica_urls_stop_start_up(tmp_path: Path, raw, primary, problem):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_REPLICA_URLS") as failure:
+        replica_databases(raw, primary, tmp_path)
+    assert problem in str(failure.value)
+    assert "s3cret" not in str(failure.value)
+    assert list(tmp_path.iterdir()) == [], "nothing is created for a URL that is refused"
+
+
+def test_read_your_writes_must_outlast_the_lag_a_replica_may_have(monkeypatch):
+    assert replica_timings(1) == (5, 2, 10)
+    monkeypatch.setenv("ARCHIVE_READ_YOUR_WRITES_SECONDS", "6")
+    with pytest.raises(ImproperlyConfigured, match="ARCHIVE_READ_YOUR_WRITES_SECONDS=6 is shorter"):
+        replica_timings(1)
+    assert replica_timings(0) == (5, 2, 6), "without replicas the window is not used"
+    monkeypatch.setenv("ARCHIVE_REPLICA_MAX_LAG_SECONDS", "-1")
+    with pytest.raises(ImproperlyConfigured, match="0 or more"):
+        replica_timings(0)

@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import router
 from django.db.models import Count
 
 from annotations.models import Commentary
@@ -89,7 +90,7 @@ def search(
     page: int = 1,
     page_size: int | None = None,
     language: str | None = None,
-    using: str = "default",
+    using: str | None = None,
     exact: bool = False,
     sort: str = "relevance",
     facets: bool = False,
@@ -100,7 +101,11 @@ def search(
     exact ones (never before), and `corrected` says what was done.
 
     `sort`: "relevance" pages through the ranked candidates (the newest
-    ARCHIVE_SEARCH_CANDIDATES matches); "newest" and "oldest" through every counted match."""
+    ARCHIVE_SEARCH_CANDIDATES matches); "newest" and "oldest" through every counted match.
+
+    `using`: the database to search; by default where the request reads (a read replica, or the
+    primary: archive/db_routers.py), the same one the articles are then read from."""
+    using = using or router.db_for_read(Article)
     query = parse(raw)
     sort = sort if sort in SORTS else "relevance"
     results = SearchResults(
@@ -118,7 +123,7 @@ def search(
             count_limit=settings.ARCHIVE_SEARCH_COUNT_LIMIT,
             newest_first=sort != "oldest",
         )
-        _fill(results, ids, dict.fromkeys(ids, 0.0))
+        _fill(results, ids, dict.fromkeys(ids, 0.0), using)
         return results
     connection = backend.connection
     typed = query
@@ -176,8 +181,8 @@ def search(
     results.reachable = len(ordered)  # what the pages can reach
     if facets:
         sample = ordered[:FACET_SAMPLE]
-        results.facets = _facets(sample, complete=len(sample) == results.total)
-    _fill(results, window, {i: scores.get(i, 0.0) for i in window})
+        results.facets = _facets(sample, using, complete=len(sample) == results.total)
+    _fill(results, window, {i: scores.get(i, 0.0) for i in window}, using)
     return results
 
 
@@ -194,15 +199,17 @@ def _highlighting(queries: list[Query]) -> Query:
     return dataclasses.replace(queries[0], required=[AnyOf(tuple(dict.fromkeys(options)))])
 
 
-def _facets(ids: list[int], *, complete: bool) -> Facets:
+def _facets(ids: list[int], using: str, *, complete: bool) -> Facets:
     tags = (
-        TaggedArticle.objects.filter(content_object_id__in=ids)
+        TaggedArticle.objects.using(using)
+        .filter(content_object_id__in=ids)
         .values_list("tag__name", "tag__slug")
         .annotate(n=Count("id"))
         .order_by("-n", "tag__name")[:FACET_SIZE]
     )
     languages = (
-        Article.objects.filter(pk__in=ids)
+        Article.objects.using(using)
+        .filter(pk__in=ids)
         .exclude(language="")
         .values_list("language")
         .annotate(n=Count("id"))
@@ -224,16 +231,16 @@ def _ranked(found: Candidates) -> list:
     return sorted(found.items, key=lambda c: (-c.score, -c.article_id))
 
 
-def _fill(results: SearchResults, ids: list[int], scores: dict[int, float]) -> None:
+def _fill(results: SearchResults, ids: list[int], scores: dict[int, float], using: str) -> None:
     """The page's hits: articles with their hashtags and snippets."""
     query = results.query
-    articles = Article.objects.in_bulk(ids)
+    articles = Article.objects.using(using).in_bulk(ids)
     commentary: dict[int, list[str]] = {}
-    for article_id, text in Commentary.objects.filter(article_id__in=ids).values_list(
-        "article_id", "text"
+    for article_id, text in (
+        Commentary.objects.using(using).filter(article_id__in=ids).values_list("article_id", "text")
     ):
         commentary.setdefault(article_id, []).append(text)
-    tag_names = _tags_for(ids)
+    tag_names = _tags_for(ids, using)
     matcher = Matcher(query)
     for article_id in ids:
         article = articles.get(article_id)
@@ -246,8 +253,9 @@ def _fill(results: SearchResults, ids: list[int], scores: dict[int, float]) -> N
         )
 
 
-def _tags_for(ids: list[int]) -> dict[int, list]:
+def _tags_for(ids: list[int], using: str) -> dict[int, list]:
     tags: dict[int, list] = {}
-    for item in TaggedArticle.objects.filter(content_object_id__in=ids).select_related("tag"):
+    tagged = TaggedArticle.objects.using(using).filter(content_object_id__in=ids)
+    for item in tagged.select_related("tag"):
         tags.setdefault(item.content_object_id, []).append(item.tag)
     return tags

@@ -7,7 +7,7 @@ SHARED_DUMPS ?= $(or $(ARCHIVE_SHARED_DUMPS),../shared/dumps)
 HOST ?= 127.0.0.1:8000
 export DEBUG ?= 1
 
-.PHONY: init run serve demo test test-sqlite test-postgres lint browser-deps bench clean
+.PHONY: init run serve demo test test-sqlite test-postgres test-pgbouncer lint browser-deps pg-deps bench clean
 
 # Create the virtual environment and install the project with its test tools.
 $(VENV)/.installed: pyproject.toml
@@ -38,7 +38,13 @@ browser-deps:
 
 # The whole suite on SQLite, then on a throwaway PostgreSQL cluster. Both legs always run, so one
 # run shows everything that is broken; it fails if either leg failed.
-test: init browser-deps
+# PgBouncer from Debian for the connection pooling tests (tests/test_pgbouncer.py).
+pg-deps:
+	@command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q pgbouncer; }
+
+test: init browser-deps pg-deps
 	@sqlite=0; postgres=0; \
 	$(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
 	$(MAKE) --no-print-directory test-postgres || postgres=$$?; \
@@ -50,9 +56,14 @@ test-sqlite: init
 	@echo "== Test suite on SQLite"
 	DEBUG=0 $(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: init
+test-postgres: init pg-deps
 	@echo "== Test suite on PostgreSQL"
 	DEBUG=0 $(PG_RUN) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite on PostgreSQL with every connection through PgBouncer in transaction mode.
+test-pgbouncer: init pg-deps
+	@echo "== Test suite on PostgreSQL through PgBouncer"
+	DEBUG=0 $(PG_RUN) --pgbouncer $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: init
 	$(VENV)/bin/ruff check .

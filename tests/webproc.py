@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import re
 import socket
 import subprocess
 import sys
@@ -124,17 +123,25 @@ class Browser:
         return self.request("GET", path, headers=headers)
 
     def post(self, path: str, form: dict[str, str]) -> Response:
-        return self.request("POST", path, form={**form, "csrfmiddlewaretoken": self._csrf(path)})
+        if "csrftoken" not in self.cookies:
+            self.get("/")  # every page has a form (the language switcher): the cookie is set
+        return self.request(
+            "POST", path, form={**form, "csrfmiddlewaretoken": self.cookies["csrftoken"]}
+        )
 
     def request(
-        self, method: str, path: str, form: dict | None = None, headers: dict | None = None
+        self,
+        method: str,
+        path: str,
+        form: dict | None = None,
+        headers: dict | None = None,
+        body: str | None = None,
     ) -> Response:
         for _ in range(5):
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             sent = {**(headers or {})}
             if self.cookies:
                 sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-            body = None
             if form is not None:
                 body = urlencode(form)
                 sent["Content-Type"] = "application/x-www-form-urlencoded"
@@ -145,18 +152,17 @@ class Browser:
             self._keep_cookies(raw.headers.get_all("Set-Cookie") or [])
             if response.status not in (301, 302, 303):
                 return response
-            method, path, form = "GET", response.headers["Location"].partition("#")[0], None
+            method, path, form, body = (
+                "GET",
+                response.headers["Location"].partition("#")[0],
+                None,
+                None,
+            )
         raise AssertionError(f"too many redirects from {path}")
 
     def log_in(self, username: str = CURATOR, password: str = PASSWORD) -> None:
         page = self.post("/accounts/login/", {"username": username, "password": password})
         assert page.status == 200 and "sessionid" in self.cookies, page.text[:2000]
-
-    def _csrf(self, path: str) -> str:
-        page = self.get(path)
-        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        assert found, f"no form on {path} (HTTP {page.status})"
-        return found.group(1)
 
     def _keep_cookies(self, headers: list[str]) -> None:
         for header in headers:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from archive.env import database_from_url, replica_databases, replica_timings
+from tests.base import PROJECT, manage, subprocess_env
 
 SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -213,3 +217,56 @@ def test_read_your_writes_must_outlast_the_lag_a_replica_may_have(monkeypatch):
     monkeypatch.setenv("ARCHIVE_REPLICA_MAX_LAG_SECONDS", "-1")
     with pytest.raises(ImproperlyConfigured, match="0 or more"):
         replica_timings(0)
+
+
+def test_without_replicas_nothing_is_routed():
+    from django.conf import settings
+
+    assert settings.ARCHIVE_REPLICAS == []
+    assert settings.DATABASE_ROUTERS == []
+    assert not any("read_routing" in m for m in settings.MIDDLEWARE)
+
+
+SHOW_ROUTING = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.ARCHIVE_REPLICAS, s.DATABASE_ROUTERS, s.MIDDLEWARE]))"
+)
+
+
+def test_replicas_install_the_router_and_the_middleware():
+    env = subprocess_env(
+        {
+            "DJANGO_SETTINGS_MODULE": "archive.settings",
+            "DEBUG": "1",
+            "DATABASE_URL": "postgres://archive@db.example/archive",
+            "DATABASE_REPLICA_URLS": "postgres://archive@r1.example/archive,"
+            "postgres://archive@r2.example/archive",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", SHOW_ROUTING], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    replicas, routers, middleware = json.loads(done.stdout)
+    assert replicas == ["replica1", "replica2"]
+    assert routers == ["archive.db_routers.PrimaryReplicaRouter"]
+    # Before sessions and API tokens are read, after static files.
+    routing = middleware.index("archive.read_routing.ReadRoutingMiddleware")
+    assert middleware[routing - 1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+    assert middleware.index("django.contrib.sessions.middleware.SessionMiddleware") > routing
+    assert middleware.index("annotations.auth.TokenAuthenticationMiddleware") > routing
+
+
+def test_replicas_of_an_sqlite_archive_stop_start_up_with_a_clear_message():
+    result = manage(
+        "check",
+        env={
+            "DEBUG": "1",
+            "DATABASE_URL": "sqlite:///:memory:",
+            "DATABASE_REPLICA_URLS": "postgres://archive@r1.example/archive",
+        },
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URLS needs a PostgreSQL primary" in result.stderr
+    assert "Traceback" not in result.stderr

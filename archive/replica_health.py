@@ -97,7 +97,9 @@ class ReplicaHealth:
     def _primary_wal_position(self) -> str | None:
         try:
             with connections[PRIMARY].cursor() as cursor:
-                cursor.execute("SELECT pg_current_wal_lsn()::text")
+                # Where it inserts, not where it has written: with synchronous_commit off, a
+                # committed transaction may not be written yet.
+                cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
                 return cursor.fetchone()[0]
         except DatabaseError:
             return None  # down, or a standby itself: each replica is judged on its own

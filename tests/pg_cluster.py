@@ -7,7 +7,9 @@ initdb into a temporary folder, start the server on a Unix socket only (no TCP p
 DATABASE_URL for the command, then stop the server and delete everything. Run as root, the
 server runs as the `postgres` user, since PostgreSQL refuses to run as root (PgBouncer too).
 With --pgbouncer, DATABASE_URL leads to a PgBouncer in transaction mode in front of the
-cluster, with few server connections, so that clients share them (docs/scaling.md).
+cluster, with few server connections, so that clients share them (docs/scaling.md); the run
+ends with a warning that the test database could not be dropped (PgBouncer still holds
+connections to it), harmless since the cluster is removed.
 """
 
 from __future__ import annotations
@@ -214,7 +216,9 @@ def main(argv: list[str]) -> int:
         )
         with contextlib.ExitStack() as stack:
             if through_pgbouncer:
-                url = stack.enter_context(throwaway_pgbouncer(server_sockets))
+                # Few enough that clients share them, enough for the tests that hold two
+                # transactions open at once while the test's own one is open too.
+                url = stack.enter_context(throwaway_pgbouncer(server_sockets, pool_size=4))
                 print(f"Through PgBouncer (transaction mode): {url}", flush=True)
             env = dict(os.environ, DATABASE_URL=url)
             return subprocess.run(argv, env=env, check=False).returncode

@@ -118,7 +118,14 @@ class ReplicatedPair:
 
     def catch_up(self, timeout: float = 60) -> None:
         """Wait until the standby has applied everything the primary wrote so far."""
-        target = self.primary.value("SELECT pg_current_wal_lsn()::text")
+        with self.primary.connect() as conn:
+            # The throwaway clusters commit asynchronously: a commit may not be written yet. One
+            # synchronous commit that wrote WAL (a transaction that wrote none commits
+            # asynchronously whatever the setting) writes and flushes the WAL up to it, past
+            # every earlier commit.
+            conn.execute("SET synchronous_commit = on")
+            conn.execute("SELECT pg_logical_emit_message(true, 'archive-tests', 'catch up')")
+            target = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
         deadline = time.monotonic() + timeout
         while not self.standby.value("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target]):
             assert time.monotonic() < deadline, "the standby did not catch up with the primary"

@@ -35,6 +35,8 @@ UPPER_LAYERS = (
     "archive.changes",
     "archive.articles",
     "archive.admin",
+    "archive.read_routing",
+    "archive.replica_health",
     "annotations.notes",
     "annotations.reanchoring",
     "annotations.views",

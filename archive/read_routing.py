@@ -15,7 +15,7 @@ Otherwise it reads from one fit replica, chosen at random, for the whole request
 (archive/db_routers.py). If a read on that replica fails (it stopped, or a recovery conflict
 cancelled the query), the replica is skipped until its next check and the view runs again on the
 primary: GET and HEAD change nothing, so running them twice is safe, and the visitor sees a page,
-not an error.
+not an error. If the primary fails too, the first error is left to archive/outage.py (503).
 """
 
 from __future__ import annotations
@@ -81,7 +81,12 @@ class ReadRoutingMiddleware:
         # The revision read on the replica does not describe what the primary shows.
         request.__dict__.pop("archive_revision", None)
         match = request.resolver_match
-        return match.func(request, *match.args, **match.kwargs)
+        try:
+            return match.func(request, *match.args, **match.kwargs)
+        except (OperationalError, InterfaceError):
+            # The primary cannot answer either: the first error goes on to the middleware that
+            # answers for an unavailable database (archive/outage.py: 503).
+            return None
 
 
 def _wrote_recently(request) -> bool:

@@ -112,7 +112,7 @@ def test_every_feature_works_through_pgbouncer(tmp_path):
         manage(env, "migrate", "--noinput", "-v0")
         manage(env, "import_dump", "--no-progress", str(DEMO_DUMPS))
         make_curator(env)
-        token = manage(env, "make_curator", "alice", "--token").split("API token: ")[1].strip()
+        token = manage(env, "make_curator", "alice", "--token").strip().rsplit(" ", 1)[1]
         with server_connect(name) as db:
             article = db.execute("SELECT min(id) FROM archive_article").fetchone()[0]
         with gunicorn(env, workers=2) as port:

@@ -218,3 +218,8 @@ def test_reads_fail_over_to_the_primary_when_the_standby_stops(archive):
             assert page.status == 200 and text in page.text
         assert search_finds(reader, archive, text)
         assert reader.get("/api/articles/").status == 200
+
+        # With the primary gone too, a reader is told to come back (archive/outage.py).
+        pair.primary.stop()
+        gone = reader.get(archive.article_page)
+        assert gone.status == 503 and gone.headers["Retry-After"]

@@ -16,8 +16,9 @@ from archive.models import Article, TaggedArticle
 from archive.search import compounds, spelling
 from archive.search.backends import get_backend
 from archive.search.backends.base import Candidates
+from archive.search.heads import read_heads
 from archive.search.query import AnyOf, Query, Term, parse
-from archive.search.snippets import Matcher, snippet
+from archive.search.snippets import Matcher, snippet, snippet_texts
 from archive.search.spelling import Correction
 
 # A query finding this many articles or fewer is tried with corrected spellings too.
@@ -227,7 +228,11 @@ def _ranked(found: Candidates) -> list:
 def _fill(results: SearchResults, ids: list[int], scores: dict[int, float]) -> None:
     """The page's hits: articles with their hashtags and snippets."""
     query = results.query
-    articles = Article.objects.in_bulk(ids)
+    # A long article's text is not read: its snippet comes from its head (heads.py).
+    heads = read_heads(ids)
+    articles = Article.objects.in_bulk([i for i in ids if i not in heads])
+    if heads:
+        articles.update(Article.objects.defer("paragraphs").in_bulk(list(heads)))
     commentary: dict[int, list[str]] = {}
     for article_id, text in Commentary.objects.filter(article_id__in=ids).values_list(
         "article_id", "text"
@@ -240,7 +245,8 @@ def _fill(results: SearchResults, ids: list[int], scores: dict[int, float]) -> N
         if article is None:
             continue
         article.tag_list = tag_names.get(article_id, [])
-        texts = [p["text"] for p in article.paragraphs] + commentary.get(article_id, [])
+        paragraphs = heads.get(article_id) or [p["text"] for p in article.paragraphs]
+        texts = snippet_texts(paragraphs, commentary.get(article_id, []))
         results.hits.append(
             Hit(article, round(scores[article_id], 4), snippet(texts, query, matcher))
         )

@@ -25,7 +25,7 @@ def write_heads(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("archive", "0010_article_attribution"),
+        ("archive", "0012_search_vocabulary"),
     ]
 
     operations = [

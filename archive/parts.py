@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PART_CHARS = 100_000
+PART_CHARS = 50_000
 _SPACES = (" ", "\n", "\t")
 
 

@@ -19,6 +19,8 @@ SNIPPET_WORDS = 40
 SNIPPET_TEXT_CHARS = 100_000
 SNIPPET_COMMENTARY_CHARS = 20_000
 _LAST_SPACE = re.compile(r"\s(?=\S*$)")
+_FIRST_SPACE = re.compile(r"\s")
+PIECE_CHARS = 8_000
 
 
 class Matcher:
@@ -114,33 +116,59 @@ def highlight(text: str, matcher: Matcher, first_id: str | None = None) -> SafeS
 
 def snippet(texts: list[str], query: Query, matcher: Matcher | None = None) -> SafeString:
     """A window of about forty words around the best match among texts, escaped, words marked.
+    A long text is read a piece at a time (PIECE_CHARS), up to its first piece with a match.
 
     Pass the same `matcher` (Matcher(query)) for every hit of a page: it remembers its words."""
     matcher = Matcher(query) if matcher is None else matcher
-    best_text, best_score, best_hits, best_count = "", -1, [], 0
+    best, best_score, best_hits, best_count = ("", 0, 0), -1, [], 0
     phrases = [" ".join(p.words) for p in query.phrases()]
     for text in texts:
-        words = TOKEN_RE.findall(text)
-        hits = sorted(matcher.marks(words)) if matcher else []
-        score = len({matcher.fold(words[i]) for i in hits}) * 10 + len(hits)
-        if phrases and any(p in " ".join(map(matcher.fold, words)) for p in phrases):
-            score += 100
-        if score > best_score:
-            best_text, best_score, best_hits, best_count = text, score, hits, len(words)
-    if not best_text:
+        for offset, piece in _pieces(text):
+            words = TOKEN_RE.findall(piece)
+            hits = sorted(matcher.marks(words)) if matcher else []
+            score = len({matcher.fold(words[i]) for i in hits}) * 10 + len(hits)
+            if phrases and any(p in " ".join(map(matcher.fold, words)) for p in phrases):
+                score += 100
+            if score > best_score:
+                best, best_score, best_hits, best_count = (
+                    (piece, offset, len(text)),
+                    score,
+                    hits,
+                    len(words),
+                )
+            if hits:
+                break
+    piece, offset, length = best
+    if not piece:
         return mark_safe("")
     if not best_count:
-        return mark_safe(escape(best_text[:300]))
+        return mark_safe(escape(piece[:300]))
     first = best_hits[0] if best_score > 0 and best_hits else 0
     lo = max(0, first - SNIPPET_WORDS // 4)
     hi = min(best_count, lo + SNIPPET_WORDS)
-    best_tokens = list(islice(TOKEN_RE.finditer(best_text), hi))  # where the words are
-    start = best_tokens[lo].start() if lo > 0 else 0
-    end = best_tokens[hi - 1].end() if hi < best_count else len(best_text)
-    html = (
-        _marked(best_text, start, end, matcher, None) if matcher else escape(best_text[start:end])
-    )
-    return mark_safe(("… " if start > 0 else "") + html + (" …" if end < len(best_text) else ""))
+    tokens = list(islice(TOKEN_RE.finditer(piece), hi))  # where the words are
+    start = tokens[lo].start() if lo > 0 else 0
+    end = tokens[hi - 1].end() if hi < best_count else len(piece)
+    html = _marked(piece, start, end, matcher, None) if matcher else escape(piece[start:end])
+    before = offset + start > 0
+    after = offset + end < length
+    return mark_safe(("… " if before else "") + html + (" …" if after else ""))
+
+
+def _pieces(text: str):
+    """(offset, piece): a text in pieces of about PIECE_CHARS characters, cut at white space."""
+    start = 0
+    while True:
+        end = start + PIECE_CHARS
+        if end >= len(text):
+            yield start, text[start:]
+            return
+        space = _FIRST_SPACE.search(text, end)
+        if space is None:
+            yield start, text[start:]
+            return
+        yield start, text[start : space.start()]
+        start = space.start()
 
 
 def first_chars(texts: list[str], limit: int) -> list[str]:

@@ -164,6 +164,20 @@ class Article(models.Model):
         return text[:280] + ("…" if len(text) > 280 else "")
 
 
+class ArticleHead(models.Model):
+    """The beginning of a long article's text: its first paragraphs' texts, about
+    archive/search/heads.py's HEAD_CHARS characters. Only an article longer than that has one.
+    Search results cut their snippets from it: a search never reads a very long text whole."""
+
+    article = models.OneToOneField(
+        Article, primary_key=True, on_delete=models.CASCADE, related_name="head"
+    )
+    texts = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"head of article {self.article_id}"
+
+
 class ArchiveRevision(models.Model):
     """The archive's revision: it goes up with every write readers can see (archive/pagecache.py).
 

@@ -62,12 +62,17 @@ def render_paragraphs(
     slugs: dict[str, str],
     anchors: list[AnchorRange] = (),
     matcher: Matcher | None = None,
+    starts: list[int] | None = None,
 ) -> list[RenderedParagraph]:
+    """`starts`: where each paragraph starts in the article's text, when they are not all of
+    it from its start (a part of a long article: archive/parts.py)."""
     rendered = []
     offset = 0
     first_anchor_seen: set[int] = set()
     state = {"first_match": "match" if matcher else None}
-    for paragraph in paragraphs:
+    for n, paragraph in enumerate(paragraphs):
+        if starts is not None:
+            offset = starts[n]
         text = paragraph["text"]
         local = [
             (

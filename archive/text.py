@@ -23,6 +23,14 @@ HASHTAG_RE = re.compile(rf"(?<![\w&/#])#({HASHTAG_BODY})")
 MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.-]*[\w])")
 WORD_RE = re.compile(r"\w+")
 HASHTAG_MAX = 100
+# Control characters a text may not keep: C0 but tab, LF and CR (XML 1.0 cannot carry them,
+# and ESC or BS in a title can only be noise), DEL, and C1 (U+0080-U+009F: invisible, mostly
+# bytes of a legacy encoding read as latin-1). NUL is not here: it makes a dump refused.
+CONTROL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_C0_NAMES = (
+    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI "
+    "DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
+).split()
 
 
 def fold(text: str) -> str:
@@ -52,6 +60,16 @@ def hashtag_fits(name: str) -> bool:
         return False
     key = hashtag_key(name)
     return len(key) <= HASHTAG_MAX and len(fold(key)) <= HASHTAG_MAX
+
+
+def control_names(text: str) -> str:
+    """The control characters CONTROL_RE finds in a text, named: "U+001B ESC, U+0008 BS"."""
+    found = dict.fromkeys(CONTROL_RE.findall(text))
+    return ", ".join(
+        f"U+{ord(c):04X}"
+        + (f" {_C0_NAMES[ord(c)]}" if ord(c) < 32 else " DEL" if c == "\x7f" else "")
+        for c in found
+    )
 
 
 def clean_url(raw: str) -> str:
@@ -105,8 +123,11 @@ def _split_words(text: str) -> Iterator[Span]:
         yield Span("text", text[pos:])
 
 
+# HASHTAG_RE and MENTION_RE in one pass. Written "#" first, the character before it checked
+# after (the same matches): a pattern that starts with a literal is searched for by that
+# character, twice as fast as trying the look-behind at every position of a long text.
 _TAG_OR_MENTION_RE = re.compile(
-    rf"(?<![\w&/#])#(?P<tag>{HASHTAG_BODY})|(?<![\w@.])@(?P<mention>[A-Za-z0-9_](?:[\w.-]*\w)?)"
+    rf"#(?<![\w&/#]#)(?P<tag>{HASHTAG_BODY})|@(?<![\w@.]@)(?P<mention>[A-Za-z0-9_](?:[\w.-]*\w)?)"
 )
 
 

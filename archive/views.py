@@ -18,7 +18,8 @@ from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_c
 from archive.cards import article_cards, kept_part
 from archive.models import Article, Hashtag
 from archive.pagecache import page_cache
-from archive.pagination import page_number, paginate
+from archive.pagination import page_number, page_url, paginate
+from archive.parts import article_parts, part_of, part_paragraphs
 from archive.queries import (
     attach_commentary_counts,
     attach_tags,
@@ -112,13 +113,23 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
     curator = is_curator(request.user)
     query = parse(request.GET.get("q", ""))
     matcher = Matcher(query) if query.has_text else None
-    paragraphs = render_paragraphs(article.paragraphs, slugs, anchors, matcher)
+    parts, part = _shown_part(request, article.paragraphs)
+    for item in commentary:  # a passage in another part of a long article: a link there
+        located = getattr(item, "located", None)
+        number = part_of(parts, located.start) if located else part.number
+        item.passage_link = "" if number == part.number else page_url(request, number, "part")
+    shown, starts = part_paragraphs(article.paragraphs, part)
+    paragraphs = render_paragraphs(shown, slugs, anchors, matcher, starts)
     return render(
         request,
         "archive/article_detail.html",
         {
             "article": article,
             "paragraphs": paragraphs,
+            "part": part,
+            "parts": len(parts),
+            "previous_part": page_url(request, part.number - 1, "part"),
+            "next_part": page_url(request, part.number + 1, "part"),
             "commentary": [item for item in commentary if item.pk not in lost_ids],
             "commentary_count": len(commentary),
             "lost": lost,
@@ -129,10 +140,21 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
             "language_name": LANGUAGE_NAMES.get(article.language, article.language),
             "curator": curator,
             "comments_split": bool(split),
-            "paragraph_start": 0,  # the index of the first paragraph shown
+            "paragraph_start": part.pieces[0][0],  # the index of the first paragraph shown
+            "part_continues": part.pieces[0][1] > 0,  # it starts inside that paragraph
             "tag_editor": can_edit_hashtags(request.user),
         },
     )
+
+
+def _shown_part(request: HttpRequest, paragraphs: list[dict]):
+    """All the parts of an article's text (archive/parts.py), and the one this page shows
+    (?part=, from 1)."""
+    parts = article_parts([p["text"] for p in paragraphs])
+    number = page_number(request, "part")
+    if number > len(parts):
+        raise Http404("No such part")
+    return parts, parts[number - 1]
 
 
 @page_cache

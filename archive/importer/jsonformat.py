@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from archive.importer.decode import UTF8, TextSource
 from archive.importer.errors import DumpError
+from archive.importer.limits import MAX_HASHTAGS, MAX_POST_CHARS, megabytes
 from archive.importer.posts import (
     ParsedCommentary,
     ParsedPost,
@@ -29,19 +30,22 @@ from archive.importer.posts import (
 )
 from archive.models import Article
 from archive.reader_comments import PREFIX, CommentsSplit
-from archive.text import HASHTAG_MAX, hashtag_fits, hashtag_key
+from archive.text import CONTROL_RE, HASHTAG_MAX, control_names, hashtag_fits, hashtag_key
 
 JSON_FORMAT = "quote-archive"
 JSON_VERSION = 1
 JSON = "json"
 READ = 1 << 16  # bytes read to tell a JSON export from a text dump
 MAX_DEPTH = 32  # an export nests 4 deep; deeper is not an export (and could exhaust memory)
-MAX_ARTICLE_CHARS = 64 << 20  # one article larger than this is refused, not read on forever
+# A string or number the parser is still reading may not grow past this many bytes (UTF-8
+# takes up to 4 bytes a character): yajl holds it whole until it ends.
+MAX_VALUE_BYTES = 4 * MAX_POST_CHARS
 
 _START_RE = re.compile(r"\{\s*(?:\"|\})|\[\s*(?:\{|\]|$)")
 _WS = " \t\r\n"
 _LINE_PIECE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _OPEN = {"start_map": "end_map", "start_array": "end_array"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def is_json(source: TextSource) -> bool:
@@ -57,10 +61,16 @@ def read_posts(source: TextSource) -> Iterator[ParsedPost]:
     note_keys: set[str] = set()
     events = _Events(source)
     for n, (line, data) in enumerate(events.articles(), start=1):
+        cleaned: dict[str, str] = {}
         try:
-            post = read_article(data, line)
+            post = read_article(data, line, cleaned)
         except InvalidArticle as error:
             raise DumpError(source.path, line, f"article {n}: {error}") from None
+        for where, names in cleaned.items():
+            source.warnings.append(
+                f"{source.path}:{line}: article {n}: control characters removed from "
+                f"{where} ({names})"
+            )
         if post.key in article_keys:
             raise DumpError(
                 source.path,
@@ -96,10 +106,18 @@ class _Events:
         parser = ijson.basic_parse_coro(found, use_float=True)
         try:
             after_cr = False
+            unfinished = 0  # bytes sent since the last event: a value yajl still holds
             for line, block in self.source.pieces():
                 self.line = line
                 for piece in _LINE_PIECE.findall(block):  # sent a line at a time: errors name it
-                    parser.send(piece.encode())
+                    data = piece.encode()
+                    parser.send(data)
+                    unfinished = 0 if found else unfinished + len(data)
+                    if unfinished > MAX_VALUE_BYTES:
+                        raise self.error(
+                            f"a JSON value longer than {megabytes(MAX_VALUE_BYTES)}: "
+                            f"an article holds at most {megabytes(MAX_POST_CHARS)} of text"
+                        )
                     for event, value in found:
                         yield self.line, event, value
                     del found[:]
@@ -145,8 +163,10 @@ class _Events:
                     return value
             elif isinstance(value, str):
                 chars += len(value)
-                if chars > MAX_ARTICLE_CHARS:
-                    raise self.error("one article is over 64 MB of text", line)
+                if chars > MAX_POST_CHARS:
+                    raise self.error(
+                        f"one article is over {megabytes(MAX_POST_CHARS)} of text", line
+                    )
             if isinstance(stack[-1], dict):
                 stack[-1][keys[-1]] = value
             else:
@@ -303,29 +323,36 @@ def _curator_fields(data: dict) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _check_text(value, where: str = "") -> None:
-    """No NUL and no lone surrogate anywhere: the databases cannot store them."""
+def _clean_text(value, cleaned: dict[str, str], where: str = ""):
+    """The value with control characters removed from its strings (`cleaned` gets where, and
+    which); InvalidArticle for a NUL or a lone surrogate, which the databases cannot store."""
     if isinstance(value, str):
         if "\x00" in value:
             raise InvalidArticle(f"{where or 'a string'} contains a NUL character")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidArticle(f"{where or 'a string'} contains an invalid character") from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key, where)
-            _check_text(item, where or f"“{key}”")
-    elif isinstance(value, list):
-        for item in value:
-            _check_text(item, where)
+        if _SURROGATE.search(value):
+            raise InvalidArticle(f"{where or 'a string'} contains an invalid character")
+        if CONTROL_RE.search(value):
+            place = where or "a string"
+            names = control_names(value)
+            cleaned[place] = f"{cleaned[place]}, {names}" if place in cleaned else names
+            value = CONTROL_RE.sub("", value)
+        return value
+    if isinstance(value, dict):
+        return {
+            _clean_text(key, cleaned, where): _clean_text(item, cleaned, where or f"“{key}”")
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_clean_text(item, cleaned, where) for item in value]
+    return value
 
 
-def read_article(data, line: int) -> ParsedPost:
-    """One exported article as a post, every field checked."""
+def read_article(data, line: int, cleaned: dict[str, str] | None = None) -> ParsedPost:
+    """One exported article as a post, every field checked; control characters are removed
+    from its strings (`cleaned`: in which fields)."""
     if not isinstance(data, dict):
         raise InvalidArticle("an article must be a JSON object")
-    _check_text(data)
+    data = _clean_text(data, {} if cleaned is None else cleaned)
     title = _string(data, "title")
     url = _string(data, "url")
     texts, langs = [], []
@@ -343,12 +370,14 @@ def read_article(data, line: int) -> ParsedPost:
             raise InvalidArticle('each paragraph must be {"text": …, "lang": …}')
         texts.append(item["text"])
         langs.append(item.get("lang", ""))
+    hashtags = _hashtags(data)
     post = ParsedPost(
         line=line,
         title=title,
         url=url,
         paragraphs=texts,
-        hashtags=_hashtags(data),
+        hashtags=hashtags[:MAX_HASHTAGS],
+        hashtags_left_out=max(0, len(hashtags) - MAX_HASHTAGS),
         links=_list_of_strings(data, "links"),
         mentions=_list_of_strings(data, "mentions"),
         attribution=_string(data, "attribution", max_length=200),

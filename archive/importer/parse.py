@@ -18,15 +18,26 @@ import re
 from collections.abc import Iterable, Iterator
 
 from archive.importer.errors import DumpError
+from archive.importer.limits import MAX_HASHTAGS, MAX_POST_CHARS, megabytes
 from archive.importer.posts import ParsedCommentary, ParsedPost
 from archive.reader_comments import CommentsSplit, paragraph_mark
-from archive.text import URL_RE, clean_url, hashtag_key, is_hashtag_line, split_spans, unique
+from archive.text import (
+    URL_RE,
+    clean_url,
+    find_hashtags,
+    hashtag_key,
+    is_hashtag_line,
+    split_spans,
+    unique,
+)
 
 POST_RE = re.compile(r"^(?:  )?•[ \t]+(.*)$|^(?:  )?•$")
 REPLY_RE = re.compile(r"^    •[ \t]+(.*)$|^    •$")
 LONE_URL_RE = re.compile(rf"^\s*({URL_RE.pattern})\s*$", re.IGNORECASE)
 # "via @someone" closing a post: who it came from (seenthis's attribution).
 VIA_RE = re.compile(r"^\s*via\s+(@[\w.-]*\w(?:[\s,]+@[\w.-]*\w)*)\s*$", re.IGNORECASE)
+_INDENT = re.compile(" *")
+_STARTS_WITH_HASHTAG = re.compile(r"\s*#")
 
 # A longer "title" is a paragraph (a plain text with no title line, a runaway line): it is kept
 # whole as the first paragraph, and the title is its beginning.
@@ -65,6 +76,11 @@ class _Block:
             self._current = []
         return self.paragraphs
 
+    def take(self) -> list[str]:
+        """close(), the paragraphs handed over: the block no longer holds a long text."""
+        paragraphs, self.paragraphs = self.close(), []
+        return paragraphs
+
 
 def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPost]:
     post: ParsedPost | None = None
@@ -77,13 +93,18 @@ def parse_bulleted(path, lines: Iterable[tuple[int, str]]) -> Iterator[ParsedPos
         if post is None:
             return None
         if reply is not None:
-            reply.take(reply_body.close())
+            reply.take(reply_body.take())
             if reply.paragraphs:
                 post.replies.append(reply)
-        return finish_post(post, take_source_and_attribution(post, body.close()))
+        return finish_post(post, take_source_and_attribution(post, body.take()))
 
+    size = 0  # characters of the post so far: a post past MAX_POST_CHARS is refused
     for number, line in lines:
         post_match = POST_RE.match(line)
+        size = len(line) if post_match else size + len(line)
+        if size > MAX_POST_CHARS:
+            where = number if post_match or post is None else post.line
+            raise DumpError(path, where, f"a post longer than {megabytes(MAX_POST_CHARS)}")
         if post_match:
             done = finish()
             if done:
@@ -143,7 +164,13 @@ def parse_plain(
     first_line = 0
     title_from_file = title is None
     raw: list[tuple[int, str]] = []
+    size = 0
     for number, line in lines:
+        size += len(line)
+        if size > MAX_POST_CHARS:
+            raise DumpError(
+                path, first_line or number, f"an article longer than {megabytes(MAX_POST_CHARS)}"
+            )
         if not first_line:
             if not line.strip():
                 continue
@@ -187,9 +214,35 @@ def _comments_split(path, paragraphs: list[str], starts: list[int], line: int) -
     )
 
 
+def _only_hashtags(paragraph: str) -> bool:
+    if not _STARTS_WITH_HASHTAG.match(paragraph):  # most paragraphs: no copy of a long text
+        return False
+    return all(is_hashtag_line(line) for line in paragraph.split("\n"))
+
+
+def _within_limit(by_key: dict[str, str], first: list[str], entries) -> dict[str, str]:
+    """The post's first MAX_HASHTAGS hashtags: `first` (the title's, those in the text), then
+    those of hashtag-only paragraphs from the last one up. A text export writes an article's
+    hashtags as its last paragraph, after any that stayed text, so importing it again keeps
+    the same ones. Order and spellings stay those of `by_key`."""
+    last_first = [t for _, _, found in reversed(entries) if found is not None for t in found]
+    keep: dict[str, None] = {}
+    for tag in [*first, *last_first]:
+        keep.setdefault(hashtag_key(tag))
+        if len(keep) == MAX_HASHTAGS:
+            break
+    return {key: name for key, name in by_key.items() if key in keep}
+
+
+def _all_kept(found: list[str], by_key: dict[str, str]) -> bool:
+    """Whether every hashtag of a hashtag-only paragraph is one of the post's (else the
+    paragraph stays text, so that no hashtag is lost)."""
+    return all(hashtag_key(t) in by_key for t in found)
+
+
 def _dedent(line: str, width: int) -> str:
-    stripped = line.lstrip(" ")
-    return line[min(width, len(line) - len(stripped)) :]
+    indent = _INDENT.match(line).end()  # without a stripped copy of a long line
+    return line[min(width, indent) :] if indent else line
 
 
 def shorten(text: str, length: int = SHORT_TITLE) -> str:
@@ -236,11 +289,13 @@ def take_source_and_attribution(post: ParsedPost, paragraphs: list[str]) -> list
 def finish_post(
     post: ParsedPost, paragraphs: list[str], starts: list[int] | None = None
 ) -> ParsedPost:
-    """Pull hashtags, links and mentions out of the text; hashtag-only paragraphs become tags.
-    `starts`: the line where each paragraph starts, kept for the paragraphs kept."""
-    kept: list[str] = []
-    kept_starts: list[int] = []
+    """Pull hashtags, links and mentions out of the text; hashtag-only paragraphs become tags
+    (past MAX_HASHTAGS, they stay text: see _within_limit). `starts`: the line where each
+    paragraph starts, kept for the paragraphs kept."""
+    # (paragraph, the line it starts on, its hashtags if it is only hashtags)
+    entries: list[tuple[str, int, list[str] | None]] = []
     tags: list[str] = []
+    inline: list[str] = []  # hashtags inside the text
     links: list[str] = []
     mentions: list[str] = []
     starts = starts or [post.line] * len(paragraphs)
@@ -250,29 +305,37 @@ def finish_post(
         starts = [post.line, *starts]
         post.title = shorten(post.title)
     for paragraph, start in zip(paragraphs, starts, strict=True):
-        lines = paragraph.split("\n")
-        if all(is_hashtag_line(line) for line in lines):
-            tags.extend(s.value for s in split_spans(paragraph) if s.kind == "hashtag")
+        if _only_hashtags(paragraph):
+            found = [s.value for s in split_spans(paragraph) if s.kind == "hashtag"]
+            tags.extend(found)
+            entries.append((paragraph, start, found))
             continue
-        kept.append(paragraph)
-        kept_starts.append(start)
+        entries.append((paragraph, start, None))
         for span in split_spans(paragraph):
             if span.kind == "hashtag":
                 tags.append(span.value)
+                inline.append(span.value)
             elif span.kind == "url":
                 links.append(span.value)
             elif span.kind == "mention":
                 mentions.append(span.value)
-    for span in [] if long_title else split_spans(post.title):
-        if span.kind == "hashtag":
-            tags.insert(0, span.value)
-    if not post.title:
-        post.title = post.url or (kept[0].split("\n")[0][:200] if kept else "")
-    post.paragraphs = kept
-    post.paragraph_lines = kept_starts
+    title_tags = [] if long_title else find_hashtags(post.title)
+    tags[:0] = reversed(title_tags)
     by_key: dict[str, str] = {}
     for tag in tags:
         by_key.setdefault(hashtag_key(tag), tag)
+    if len(by_key) > MAX_HASHTAGS:
+        by_key = _within_limit(by_key, [*title_tags, *inline], entries)
+        post.hashtags_left_out = len({hashtag_key(t) for t in tags}) - len(by_key)
+    kept = [
+        (paragraph, line)
+        for paragraph, line, found in entries
+        if found is None or not _all_kept(found, by_key)
+    ]
+    if not post.title:
+        post.title = post.url or (kept[0][0].split("\n")[0][:200] if kept else "")
+    post.paragraphs = [p for p, _ in kept]
+    post.paragraph_lines = [line for _, line in kept]
     post.hashtags = list(by_key.values())
     post.links = [link for link in unique(links) if link != post.url]
     post.mentions = unique([*mentions, *post.attribution.split()])

@@ -9,10 +9,11 @@ their anchors and authors: `restored` holds it, and the writer keeps it as it is
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring
 
+from archive.importer.limits import MAX_HASHTAGS
 from archive.reader_comments import (
     CommentsSplit,
     find_start,
@@ -79,6 +80,14 @@ class ParsedCommentary:
 
     @property
     def hashtags(self) -> list[str]:
+        """Its first MAX_HASHTAGS hashtags (the others stay text)."""
+        return self._all_hashtags()[:MAX_HASHTAGS]
+
+    @property
+    def hashtags_left_out(self) -> int:
+        return max(0, len(self._all_hashtags()) - MAX_HASHTAGS)
+
+    def _all_hashtags(self) -> list[str]:
         if self.restored is not None:
             return self.restored.hashtags
         found = (s.value for p in self.paragraphs for s in split_spans(p) if s.kind == "hashtag")
@@ -118,6 +127,7 @@ class ParsedPost:
     attribution: str = ""  # "@name": whom the post came from ("via @name")
     key: str = ""  # stable identity within the archive: given by a JSON export, else the writer's
     digest: str = ""  # set by the writer: content_hash(), computed once per post
+    hashtags_left_out: int = 0  # hashtags past MAX_HASHTAGS: kept as text, or (JSON) left out
     restored: RestoredArticle | None = None
     paragraph_lines: list[int] = field(default_factory=list)  # (plain text) each one's first line
     # Where its reader comments start, when the import was told (--comments-from): the writer
@@ -170,4 +180,29 @@ class ParsedPost:
         ]
         if self.attribution:  # (posts without one keep the hash they always had)
             payload.append(self.attribution)
-        return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+        digest = hashlib.sha256()
+        _hash_json(digest, payload)
+        return digest.hexdigest()
+
+
+JSON_PIECE = 1 << 16
+
+
+def _hash_json(digest, value) -> None:
+    """digest.update(json.dumps(value, ensure_ascii=False).encode()) for lists of strings, a
+    piece at a time: a long text is never copied whole (escaping is character by character)."""
+    if isinstance(value, str):
+        if len(value) <= JSON_PIECE:
+            digest.update(encode_basestring(value).encode())
+            return
+        digest.update(b'"')
+        for start in range(0, len(value), JSON_PIECE):
+            digest.update(encode_basestring(value[start : start + JSON_PIECE])[1:-1].encode())
+        digest.update(b'"')
+        return
+    digest.update(b"[")
+    for n, item in enumerate(value):
+        if n:
+            digest.update(b", ")
+        _hash_json(digest, item)
+    digest.update(b"]")

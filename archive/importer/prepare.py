@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from archive.importer.posts import ParsedPost
 from archive.language import detect_many, detect_paragraphs
-from archive.search.analysis import column_texts, documents, new_words
+from archive.search.analysis import article_documents, new_words
 
 # What preparing a post needs: its title, hashtags, replies' texts and paragraphs.
 Inputs = tuple[str, list[str], list[str], list[str]]
-# What it gives: the paragraphs' languages, the post's language, its four analysed columns, and
-# the words new to the analysis (folded forms and stems; the batch's are on its first post).
-Results = tuple[list[str], str, str, str, str, str, tuple[str, ...]]
+# What it gives: the paragraphs' languages, the post's language, its four analysed columns, the
+# words new to the analysis (folded forms and stems; the batch's are on its first post), and
+# the columns cut to the index's budget (analysis.ArticleDocument.cut).
+Results = tuple[list[str], str, str, str, str, str, tuple[str, ...], tuple]
 
 
 @dataclass
@@ -35,6 +36,7 @@ class PreparedPost:
     index_body: str | None = None
     # Words this process (or the worker) analysed for the first time: for the search vocabulary.
     new_words: tuple[str, ...] = ()
+    index_cut: tuple = ()  # columns over the index's budget: (name, words indexed)
 
 
 def inputs(posts: list[ParsedPost]) -> list[Inputs]:
@@ -44,19 +46,25 @@ def inputs(posts: list[ParsedPost]) -> list[Inputs]:
 def prepare(batch: list[Inputs]) -> list[Results]:
     # Every paragraph of the batch in one language-detection pass (same answers, faster).
     found = iter(detect_many([t for _, _, _, paragraphs in batch for t in paragraphs]))
-    texts = []
-    for title, hashtags, notes, paragraphs in batch:
-        texts += column_texts(title, hashtags, notes, paragraphs)
     with new_words() as words:
-        analysed = iter(documents(texts))
+        analysed = article_documents(batch)
     results = []
-    for _, _, _, paragraphs in batch:
+    for (_, _, _, paragraphs), document in zip(batch, analysed, strict=True):
         langs, language = detect_paragraphs(paragraphs, [next(found) for _ in paragraphs])
         results.append(
-            (langs, language, next(analysed), next(analysed), next(analysed), next(analysed), ())
+            (
+                langs,
+                language,
+                document.title,
+                document.tags,
+                document.commentary,
+                document.body,
+                (),
+                document.cut,
+            )
         )
     if results:
-        results[0] = (*results[0][:6], tuple(words))
+        results[0] = (*results[0][:6], tuple(words), results[0][7])
     return results
 
 

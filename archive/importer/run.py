@@ -178,6 +178,7 @@ def _import_source(
             writer.flush()
         finally:
             writer.abandon()  # after an error: drop the batches still being prepared
+        source.check_unchanged()  # a file still being written: refused, nothing kept
         refresh_hashtags(result.tags, usage_deltas=writer.usage_deltas, names_for=writer.renamed)
         record_change()  # every article was indexed as its batch was written
     if progress:

@@ -33,6 +33,7 @@ from archive.importer.fields import (
     EXPORTED_ARTICLE_FIELDS,
     IMPORTED_ARTICLE_FIELDS,
 )
+from archive.importer.limits import BATCH_CHARS, MAX_HASHTAGS
 from archive.importer.parse import shorten
 from archive.importer.posts import ParsedCommentary, ParsedPost, stable_key
 from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepared
@@ -41,12 +42,15 @@ from archive.importer.rows import allocate_ids, insert_rows
 from archive.importer.worker import PreparationWorker
 from archive.models import Article, HashtagAlias, HashtagRemoval, TaggedArticle
 from archive.reader_comments import CommentsSplit
+from archive.search.analysis import TERMS_PER_ARTICLE
 from archive.search.backends import get_backend
 from archive.search.backends.base import IndexDocument
+from archive.search.heads import head_of, insert_heads
 from archive.search.index import index_articles
 from archive.text import HASHTAG_MAX, hashtag_key
 
 BATCH_SIZE = 500
+ASCII_JSON_CHARS = 1 << 20
 ARTICLE_COLUMNS = ["id", "external_key", *EXPORTED_ARTICLE_FIELDS]
 COMMENTARY_COLUMNS = ["article_id", "author_id", *COMMENTARY_FIELDS]
 # What a later text dump may change in an imported reply (the rest is the curators' or fixed).
@@ -55,8 +59,19 @@ REPLY_FIELDS = ["text", "updated", "source_line"]
 CURATOR_DECISIONS = ["curator_comments_split", "curator_fields"]
 
 
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _json(value, size: int = 0) -> str:
+    # A long text is written with \u escapes: one byte a character in memory, where the text
+    # itself may take four (Python stores a string at the width of its widest character).
+    return json.dumps(value, ensure_ascii=size > ASCII_JSON_CHARS)
+
+
+def _chars(post: ParsedPost) -> int:
+    """A post's characters of text, to keep batches small in memory."""
+    return (
+        len(post.title)
+        + sum(map(len, post.paragraphs))
+        + sum(len(p) for r in post.replies for p in r.paragraphs)
+    )
 
 
 @dataclass
@@ -87,6 +102,7 @@ class BatchWriter:
         # (posts, prepared posts or None while the worker has them, their rows in the archive)
         self.pending: deque = deque()
         self.batch: list[ParsedPost] = []
+        self.batch_chars = 0
         self.keys_in_file: dict[str, int] = {}
         self.seen = 0
         self.now = timezone.now()
@@ -103,21 +119,45 @@ class BatchWriter:
         for tag in post.hashtags:
             if len(tag) > HASHTAG_MAX:
                 raise DumpError(self.path, post.line, f"hashtag #{tag[:40]}… is too long")
+        self._warn_hashtags_left_out(post)
         if not post.key:
             base = stable_key("post", post.identity())
             n = self.keys_in_file.get(base, 0) + 1
             self.keys_in_file[base] = n
             post.key = base if n == 1 else stable_key(base, str(n))
         self.batch.append(post)
+        self.batch_chars += _chars(post)
         self.seen += 1
-        if len(self.batch) >= BATCH_SIZE:
+        if len(self.batch) >= BATCH_SIZE or self.batch_chars >= BATCH_CHARS:
             self._submit(self.batch)
-            self.batch = []
+            self.batch, self.batch_chars = [], 0
+
+    def _warn_hashtags_left_out(self, post: ParsedPost) -> None:
+        """A post or reply with more than MAX_HASHTAGS hashtags: the first ones are its
+        hashtags, the others stay text (a JSON export's are left out)."""
+        fate = "are left out" if post.restored is not None else "stay in its text"
+        items = [(post.line, "this post", post.hashtags_left_out)]
+        items += [(r.line or post.line, "a reply", r.hashtags_left_out) for r in post.replies]
+        for line, what, left_out in items:
+            if left_out:
+                self.result.warnings.append(
+                    f"{self.path}:{line}: {what} has {MAX_HASHTAGS + left_out:,} hashtags: "
+                    f"the first {MAX_HASHTAGS} are its hashtags, the other {left_out:,} {fate}"
+                )
+
+    def _warn_cut(self, post: ParsedPost, cut: tuple[tuple[str, int], ...]) -> None:
+        """A post over the search index's budget: say which words search will not find."""
+        parts = ", ".join(f"its {column} after {words:,} words" for column, words in cut)
+        self.result.warnings.append(
+            f"{self.path}:{post.line}: too long to be searched in full: search does not find "
+            f"the words of {parts} (an article's index holds {TERMS_PER_ARTICLE:,} terms); "
+            "they are kept and shown"
+        )
 
     def flush(self) -> None:
         if self.batch:
             self._submit(self.batch)
-            self.batch = []
+            self.batch, self.batch_chars = [], 0
         while self.pending:
             self._write_next()
 
@@ -271,10 +311,17 @@ class BatchWriter:
             ],
             words=words,
         )
+        for item in fresh:
+            if item.index_cut:
+                self._warn_cut(item.post, item.index_cut)
         fresh_keys = {item.post.key for item in fresh}
-        rest = [ids[item.post.key] for item in items if item.post.key not in fresh_keys]
+        rest = [item.post for item in items if item.post.key not in fresh_keys]
         if rest:
-            index_articles(rest)
+            cut: dict[int, tuple] = {}
+            index_articles([ids[post.key] for post in rest], cut=cut)
+            for post in rest:
+                if ids[post.key] in cut:
+                    self._warn_cut(post, cut[ids[post.key]])
 
     @staticmethod
     def _text_written(item: PreparedPost, known: dict | None) -> str:
@@ -321,14 +368,21 @@ class BatchWriter:
         adapt = connection.ops.adapt_datetimefield_value
         now = adapt(self.now)  # once: most rows are a dump's, all made now
         rows = []
+        heads = {}  # of long articles (search/heads.py)
         for pk, item in zip(ids, items, strict=True):
+            if (head := head_of(item.post.paragraphs)) is not None:
+                heads[pk] = head
             values = self._article_values(item, None)
             for name in ("paragraphs", "links", "mentions", *CURATOR_DECISIONS):
-                values[name] = _json(values[name])
+                values[name] = _json(values[name], _chars(item.post))
             for name in ("created", "updated"):
                 values[name] = now if values[name] is self.now else adapt(values[name])
             rows.append((pk, item.post.key, *(values[name] for name in EXPORTED_ARTICLE_FIELDS)))
+            # Its text is now in the row: dropped from the post, so that a very long one is not
+            # held twice while the database takes the row (nothing later reads it).
+            item.post.paragraphs = []
         insert_rows(table, ARTICLE_COLUMNS, rows)
+        insert_heads(heads)
         return ids
 
     def _hashtags_of(self, written: list[tuple[ParsedPost, int]]) -> dict:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
@@ -74,6 +75,7 @@ def _analyse(raw_words: set[str]) -> None:
     if len(_FOLDED) + len(missing) > _CACHE_MAX:
         _FOLDED.clear()
         _STEMS.clear()
+        missing = list(raw_words)  # the caller reads all of them from the caches
     for word, word_stems in zip(missing, _stems_of(missing), strict=True):
         _FOLDED[word] = fold(word)
         _STEMS[word] = word_stems
@@ -117,15 +119,162 @@ def _raw_words(text: str) -> list[str]:
 def column_texts(
     title: str, hashtags: list[str], commentary: list[str], paragraphs: list[str]
 ) -> list[str]:
-    """The texts of an article's four indexed columns (title, hashtags, commentary, body), to
-    analyse with documents(): one definition for the importer and index_articles()."""
+    """The texts of an article's four indexed columns (title, hashtags, commentary, body)."""
     return [title, " ".join(hashtags), "\n".join(commentary), "\n".join(paragraphs)]
+
+
+# --- what one article's index holds ------------------------------------------------------
+#
+# The same budget on both databases: an article's four analysed columns hold at most
+# TERMS_PER_ARTICLE terms (words and stems: what PostgreSQL gives a position each, at most
+# 16,383 a document, after which phrases no longer match) and BYTES_PER_ARTICLE bytes (a
+# tsvector holds less than 1 MB: the hashtag and word-pair lexemes go in besides). Almost every
+# article is far below; for a longer one, the first words of each column are indexed: the
+# title's first TITLE_TERMS terms, the hashtags' first TAG_TERMS, at least COMMENTARY_TERMS of
+# the commentary, the text all the rest, the commentary what the text leaves.
+TERMS_PER_ARTICLE = 16_000
+BYTES_PER_ARTICLE = 256 << 10
+TITLE_TERMS, TAG_TERMS, COMMENTARY_TERMS = 500, 2_000, 3_000
+COLUMN_NAMES = ("title", "hashtags", "commentary", "text")
+# An article with more characters than this is analysed word by word up to its budget (in
+# pieces of about PIECE_CHARS), not all at once: a 30 MB text is never split into a list.
+WHOLE_CHARS = 200_000
+PIECE_CHARS = 1 << 16
+_SPACE = re.compile(r"\s")
+
+# An article as the index reads it: its title, hashtags, commentary texts and paragraphs.
+ArticleTexts = tuple[str, list[str], list[str], list[str]]
+
+
+@dataclass(frozen=True)
+class ArticleDocument:
+    """An article's four analysed columns, and, when it was over the budget, how many words of
+    each cut column were indexed: (("text", 10250),)."""
+
+    title: str
+    tags: str
+    commentary: str
+    body: str
+    cut: tuple[tuple[str, int], ...] = ()
+
+
+def article_documents(articles: list[ArticleTexts]) -> list[ArticleDocument]:
+    """The indexed form of each article, within the budget: one definition for the importer
+    and index_articles()."""
+    small = [i for i, article in enumerate(articles) if _chars(article) <= WHOLE_CHARS]
+    done: dict[int, ArticleDocument] = {}
+    analysed = iter(documents([t for i in small for t in column_texts(*articles[i])]))
+    for i in small:
+        columns = [next(analysed) for _ in range(4)]
+        if _terms(columns) <= TERMS_PER_ARTICLE and _size(columns) <= BYTES_PER_ARTICLE:
+            done[i] = ArticleDocument(*columns)
+    return [done[i] if i in done else _within_budget(article) for i, article in enumerate(articles)]
+
+
+def _chars(article: ArticleTexts) -> int:
+    title, hashtags, commentary, paragraphs = article
+    return (
+        len(title) + sum(map(len, hashtags)) + sum(map(len, commentary)) + sum(map(len, paragraphs))
+    )
+
+
+def _terms(columns: list[str]) -> int:
+    return sum(c.count(" ") + 1 for c in columns if c)
+
+
+def _size(columns: list[str]) -> int:
+    return sum(map(_bytes, columns))
+
+
+def _bytes(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
+
+
+class _Column:
+    """One column (its texts, as if joined by white space) analysed word by word, as
+    documents() would, until a budget is spent."""
+
+    def __init__(self, texts: list[str], max_terms: int, max_bytes: int):
+        self.words: list[str] = []
+        self.seen: set[str] = set()
+        self.stems: set[str] = set()  # stems that are none of the words
+        self.terms = self.size = 0
+        self.complete = self._read(texts, max_terms, max_bytes)
+
+    def _read(self, texts: list[str], max_terms: int, max_bytes: int) -> bool:
+        for text in texts:
+            for piece in _pieces(text):
+                raw_words = _raw_words(piece)
+                _analyse(set(raw_words))
+                for raw in raw_words:
+                    if not self._add(_FOLDED[raw], _STEMS[raw], max_terms, max_bytes):
+                        return False
+        return True
+
+    def _add(self, word: str, word_stems, max_terms: int, max_bytes: int) -> bool:
+        was_stem = word in self.stems  # it becomes a word: still one term
+        terms, size = (0, 0) if was_stem else (1, _bytes(word) + 1)
+        new_stems = [
+            s for s in dict.fromkeys(word_stems) if s not in self.stems and s not in self.seen
+        ]
+        new_stems = [s for s in new_stems if s != word]
+        terms += len(new_stems)
+        size += sum(_bytes(s) + 1 for s in new_stems)
+        if self.terms + terms > max_terms or self.size + size > max_bytes:
+            return False
+        if was_stem:
+            self.stems.discard(word)
+        self.words.append(word)
+        self.seen.add(word)
+        self.stems.update(new_stems)
+        self.terms += terms
+        self.size += size
+        return True
+
+    def document(self) -> str:
+        text = " ".join(self.words)
+        return f"{text} {' '.join(sorted(self.stems))}" if self.stems else text
+
+
+def _pieces(text: str):
+    """The text in pieces of about PIECE_CHARS, cut at white space (so no word is cut)."""
+    start = 0
+    while start < len(text):
+        end = start + PIECE_CHARS
+        if end < len(text):
+            space = _SPACE.search(text, end)
+            end = space.start() if space else len(text)
+        yield text[start:end]
+        start = end
+
+
+def _within_budget(article: ArticleTexts) -> ArticleDocument:
+    title_text, hashtags, commentary_texts, paragraphs = article
+    terms, size = TERMS_PER_ARTICLE, BYTES_PER_ARTICLE
+    title = _Column([title_text], TITLE_TERMS, size)
+    terms, size = terms - title.terms, size - title.size
+    tags = _Column(hashtags, min(TAG_TERMS, terms), size)
+    terms, size = terms - tags.terms, size - tags.size
+    commentary = _Column(commentary_texts, min(COMMENTARY_TERMS, terms), size // 4)
+    body = _Column(paragraphs, terms - commentary.terms, size - commentary.size)
+    if not commentary.complete:
+        commentary = _Column(commentary_texts, terms - body.terms, size - body.size)
+    columns = (title, tags, commentary, body)
+    return ArticleDocument(
+        *(c.document() for c in columns),
+        cut=tuple(
+            (name, len(c.words))
+            for name, c in zip(COLUMN_NAMES, columns, strict=True)
+            if not c.complete
+        ),
+    )
 
 
 def documents(texts: list[str]) -> list[str]:
     """Indexed form of each text: its folded words in order (for phrases), then the stems not
     already there. The database tokenizes these strings again; they hold only letters, digits
-    and spaces. Words new to the cache are analysed in one batch.
+    and spaces. Words new to the cache are analysed in one batch. No budget: see
+    article_documents().
 
     Written for speed (it is most of an import's analysis time): the per-word work is done by
     map() and set operations. The stems come after the words, sorted, without repeats.

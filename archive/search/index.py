@@ -1,7 +1,8 @@
 """Keeping the search index in step with the archive.
 
 Every write path refreshes the index inside its transaction through archive/changes.py's
-record_change() (the importer also calls index_articles() batch by batch as it writes). Deleting
+record_change() (the importer also calls index_articles() batch by batch as it writes), and
+the heads of long articles with it (heads.py). Deleting
 an article removes its row in the database itself (a trigger on SQLite, a cascading foreign key on
 PostgreSQL), so no signal is needed and bulk deletes are covered too.
 """
@@ -15,16 +16,18 @@ from django.db import transaction
 
 from annotations.models import Commentary
 from archive.models import Article, TaggedArticle
-from archive.search.analysis import column_texts
-from archive.search.analysis import documents as analysed_documents
+from archive.search.analysis import article_documents
 from archive.search.backends import get_backend
 from archive.search.backends.base import IndexDocument
+from archive.search.heads import write_heads
 from archive.search.spelling import forget_all
 
 BATCH = 500
 
 
-def build_documents(article_ids: list[int]) -> list[IndexDocument]:
+def build_documents(article_ids: list[int], texts: dict | None = None) -> list[IndexDocument]:
+    """The index documents of these articles; `texts`, when given, gets their paragraphs'
+    texts (for their heads: heads.write_heads)."""
     tags: dict[int, list[str]] = defaultdict(list)
     tag_keys: dict[int, dict[str, None]] = defaultdict(dict)
     # In the order they were given (the importer indexes new articles the same way).
@@ -41,34 +44,45 @@ def build_documents(article_ids: list[int]) -> list[IndexDocument]:
     ):
         commentary[article_id].append(text)
     rows = list(Article.objects.filter(pk__in=article_ids).values_list("id", "title", "paragraphs"))
-    texts = []
-    for article_id, title, paragraphs in rows:
-        texts += column_texts(
-            title, tags[article_id], commentary[article_id], [p["text"] for p in paragraphs]
+    if texts is not None:
+        texts.update(
+            (article_id, [p["text"] for p in paragraphs]) for article_id, _, paragraphs in rows
         )
-    analysed = iter(analysed_documents(texts))
-    documents = [
+    analysed = article_documents(
+        [
+            (title, tags[article_id], commentary[article_id], [p["text"] for p in paragraphs])
+            for article_id, title, paragraphs in rows
+        ]
+    )
+    return [
         IndexDocument(
             article_id=article_id,
-            title=next(analysed),
-            tags=next(analysed),
-            commentary=next(analysed),
-            body=next(analysed),
+            title=document.title,
+            tags=document.tags,
+            commentary=document.commentary,
+            body=document.body,
             tag_keys=tuple(tag_keys[article_id]),
+            cut=document.cut,
         )
-        for article_id, _, _ in rows
+        for (article_id, _, _), document in zip(rows, analysed, strict=True)
     ]
-    return documents
 
 
-def index_articles(article_ids: Iterable[int], using: str = "default") -> int:
-    """Refresh the index rows of these articles (and drop rows of ones that no longer exist)."""
+def index_articles(
+    article_ids: Iterable[int], using: str = "default", cut: dict | None = None
+) -> int:
+    """Refresh the index rows of these articles (and drop rows of ones that no longer exist).
+    `cut`, when given, gets the articles indexed only in part (analysis.ArticleDocument.cut)."""
     backend = get_backend(using)
     ids = list(dict.fromkeys(article_ids))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        documents = build_documents(chunk)
+        texts: dict[int, list[str]] = {}
+        documents = build_documents(chunk, texts)
+        if cut is not None:
+            cut.update((d.article_id, d.cut) for d in documents if d.cut)
         backend.upsert(documents)
+        write_heads(texts, using=using)
         gone = set(chunk) - {d.article_id for d in documents}
         if gone:
             backend.delete(sorted(gone))
@@ -91,7 +105,9 @@ def reindex_all(progress: Callable[[int, int], None] | None = None, using: str =
             )
             if not chunk:
                 break
-            backend.upsert(build_documents(chunk))
+            texts: dict[int, list[str]] = {}
+            backend.upsert(build_documents(chunk, texts))
+            write_heads(texts, using=using)
             last_id = chunk[-1]
             done += len(chunk)
             if progress:

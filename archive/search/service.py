@@ -13,12 +13,13 @@ from django.db import router
 from django.db.models import Count
 
 from annotations.models import Commentary
-from archive.models import Article, TaggedArticle
+from archive.models import Article, Hashtag, TaggedArticle
 from archive.search import compounds, spelling
 from archive.search.backends import get_backend
 from archive.search.backends.base import Candidates
+from archive.search.heads import read_heads
 from archive.search.query import AnyOf, Query, Term, parse
-from archive.search.snippets import Matcher, snippet
+from archive.search.snippets import Matcher, snippet, snippet_texts
 from archive.search.spelling import Correction
 
 # A query finding this many articles or fewer is tried with corrected spellings too.
@@ -234,7 +235,11 @@ def _ranked(found: Candidates) -> list:
 def _fill(results: SearchResults, ids: list[int], scores: dict[int, float], using: str) -> None:
     """The page's hits: articles with their hashtags and snippets."""
     query = results.query
-    articles = Article.objects.using(using).in_bulk(ids)
+    # A long article's text is not read: its snippet comes from its head (heads.py).
+    heads = read_heads(ids, using)
+    articles = Article.objects.using(using).in_bulk([i for i in ids if i not in heads])
+    if heads:
+        articles.update(Article.objects.using(using).defer("paragraphs").in_bulk(list(heads)))
     commentary: dict[int, list[str]] = {}
     for article_id, text in (
         Commentary.objects.using(using).filter(article_id__in=ids).values_list("article_id", "text")
@@ -247,15 +252,22 @@ def _fill(results: SearchResults, ids: list[int], scores: dict[int, float], usin
         if article is None:
             continue
         article.tag_list = tag_names.get(article_id, [])
-        texts = [p["text"] for p in article.paragraphs] + commentary.get(article_id, [])
+        paragraphs = heads.get(article_id) or [p["text"] for p in article.paragraphs]
+        texts = snippet_texts(paragraphs, commentary.get(article_id, []))
         results.hits.append(
             Hit(article, round(scores[article_id], 4), snippet(texts, query, matcher))
         )
 
 
 def _tags_for(ids: list[int], using: str) -> dict[int, list]:
+    """The hashtags of these articles, as much of each as a hit shows (its name and link):
+    an article may have 500, and whole rows cost twice as much."""
     tags: dict[int, list] = {}
-    tagged = TaggedArticle.objects.using(using).filter(content_object_id__in=ids)
-    for item in tagged.select_related("tag"):
-        tags.setdefault(item.content_object_id, []).append(item.tag)
+    for article_id, tag_id, name, slug in (
+        TaggedArticle.objects.using(using)
+        .filter(content_object_id__in=ids)
+        .order_by("id")
+        .values_list("content_object_id", "tag_id", "tag__name", "tag__slug")
+    ):
+        tags.setdefault(article_id, []).append(Hashtag(id=tag_id, name=name, slug=slug))
     return tags

@@ -13,8 +13,9 @@
 
   function offsetIn(container, node, offset) {
     // Characters before (node, offset) in the article text: paragraphs joined by blank lines.
-    var paragraphs = text.querySelectorAll(":scope > p");
-    var total = 0;
+    // A part of a long article starts further in (data-start).
+    var paragraphs = text.querySelectorAll(":scope > p:not(.split-here)");
+    var total = Number(text.getAttribute("data-start") || 0);
     for (var i = 0; i < paragraphs.length; i++) {
       var p = paragraphs[i];
       if (p.contains(node)) {

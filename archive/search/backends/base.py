@@ -29,6 +29,8 @@ class IndexDocument:
     body: str
     # The search keys of the article's hashtags (PostgreSQL indexes each as a lexeme "#key").
     tag_keys: tuple[str, ...] = ()
+    # Columns indexed only in part, over the index's budget (analysis.ArticleDocument.cut).
+    cut: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

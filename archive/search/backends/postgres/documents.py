@@ -7,9 +7,6 @@ from itertools import chain
 
 from archive.search.backends.base import IndexDocument
 
-# A tsvector holds at most 1 MB; beyond this the tail of a huge text is not indexed.
-MAX_DOCUMENT_CHARS = 400_000
-
 # A document from the columns of the rows written (writes.write_rows).
 DOCUMENT_SQL = (
     "setweight(to_tsvector('simple', s.title), 'A') || "
@@ -72,7 +69,7 @@ def extra_lexemes(document: IndexDocument) -> str:
     its pairs of common words with its four fields in the order to_tsvector gives them
     positions (DOCUMENT_SQL)."""
     fields = (document.title, document.tags, document.commentary, document.body)
-    words = chain.from_iterable(f[:MAX_DOCUMENT_CHARS].split() for f in fields)
+    words = chain.from_iterable(f.split() for f in fields)
     return LEXEME_SEPARATOR.join(
         [*(TAG_LEXEME + key for key in document.tag_keys), *word_pairs(words)]
     )

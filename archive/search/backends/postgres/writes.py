@@ -4,11 +4,7 @@ connection to write on."""
 from __future__ import annotations
 
 from archive.search.backends.base import IndexDocument
-from archive.search.backends.postgres.documents import (
-    DOCUMENT_SQL,
-    MAX_DOCUMENT_CHARS,
-    extra_lexemes,
-)
+from archive.search.backends.postgres.documents import DOCUMENT_SQL, extra_lexemes
 from archive.search.backends.postgres.schema import TABLE
 
 # Documents are written in statements of at most about this much text (often 500 documents).
@@ -24,14 +20,9 @@ def write(cursor, documents: list[IndexDocument], on_conflict: str) -> None:
     chunk: list[tuple] = []
     size = 0
     for d in documents:
-        row = (
-            d.article_id,
-            d.title[:MAX_DOCUMENT_CHARS],
-            d.tags,
-            d.commentary[:MAX_DOCUMENT_CHARS],
-            d.body[:MAX_DOCUMENT_CHARS],
-            extra_lexemes(d),
-        )
+        # Within the index's budget (analysis.TERMS_PER_ARTICLE, BYTES_PER_ARTICLE): a
+        # tsvector's 1 MB and 16,383 positions are never reached.
+        row = (d.article_id, d.title, d.tags, d.commentary, d.body, extra_lexemes(d))
         chunk.append(row)
         size += sum(map(len, row[1:]))
         if size >= WRITE_CHUNK_CHARS:

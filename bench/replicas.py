@@ -14,9 +14,9 @@ wrk (Debian package) loads, for `seconds` each, on keep-alive connections from 1
 - search: every query of the corpus's query set (every class), as the search page;
 - cached pages: the same three pages from the page cache (anonymous readers' common case).
 
-After the import, VACUUM ANALYZE on the primary (what autovacuum does in time): its visibility
-map and hint bits reach the standby through the WAL; without it, a standby re-checks every
-freshly imported row's visibility on each read.
+After the import, VACUUM ANALYZE on the primary (what autovacuum does in time), so that both
+servers read from the same settled tables: its visibility map and statistics reach the standby
+through the WAL.
 
 It prints the import's CPU on each server (the primary's writing, the standby's replay),
 requests/s, latencies and errors; the transactions each server answered during the run

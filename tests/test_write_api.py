@@ -2,6 +2,8 @@
 
 import json
 
+from django.test import Client
+
 from annotations.models import ApiToken, Commentary
 from archive.models import Article
 from archive.search.service import search
@@ -165,3 +167,46 @@ class LoginTests(BaseTestCase):
         from django.contrib.auth.models import User
 
         self.assertTrue(is_curator(User.objects.get(pk=self.bob.pk)))
+
+
+class ApiErrorsAreJsonTests(BaseTestCase):
+    """Whatever stops a request under /api/ (the CSRF check before the view, a missing note, a
+    page past the end), the answer is JSON, as the README says."""
+
+    dumps = (SEENTHIS_DUMP,)
+
+    def test_writes_stopped_by_the_csrf_check(self):
+        article = Article.objects.order_by("pk").first()
+        url = f"/api/articles/{article.pk}/commentary/"
+        body = json.dumps({"text": "Une note"})
+        browser = Client(enforce_csrf_checks=True)
+        anonymous = browser.post(url, body, content_type="application/json")
+        self.assertEqual(anonymous.status_code, 401)
+        self.assertEqual(anonymous["WWW-Authenticate"], "Token")
+        self.assertIn("Authentication required", anonymous.json()["detail"])
+        browser.force_login(self.alice)
+        no_token = browser.post(url, body, content_type="application/json")
+        self.assertEqual(no_token.status_code, 403)
+        self.assertIn("CSRF", no_token.json()["detail"])
+        self.assertFalse(Commentary.objects.filter(text="Une note").exists())
+        # Pages keep Django's own answer.
+        page = Client(enforce_csrf_checks=True).post(f"/articles/{article.pk}/notes/new/", {})
+        self.assertEqual(page.status_code, 403)
+        self.assertTrue(page["Content-Type"].startswith("text/html"))
+
+    def test_missing_things_are_json_404s(self):
+        self.client.force_login(self.alice)
+        for method, url in (
+            ("patch", "/api/commentary/999999/"),
+            ("get", "/api/articles/999999/"),
+            ("get", "/api/articles/?page=999999"),
+            ("get", "/api/tags/?page=x"),
+            ("get", "/api/nothing-here/"),
+        ):
+            if method == "get":
+                response = self.client.get(url)
+            else:
+                response = self.client.patch(url, "{}", content_type="application/json")
+            self.assertEqual(response.status_code, 404, url)
+            self.assertTrue(response.json()["detail"], url)
+        self.assertTrue(self.client.get("/nothing-here/")["Content-Type"].startswith("text/html"))

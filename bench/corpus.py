@@ -6,11 +6,16 @@ The corpus is cut into files of FILE_POSTS posts (like one dump per user): file 
 from its own seed, so the 100,000-post corpus is the first ten files of the 1,000,000-post one.
 Each post: a title, a source URL, two to four paragraphs of French, German, English or Italian
 (Zipf-distributed words: a few shared words land in most posts, a long tail of invented words and
-rare proper names), sometimes an inline #hashtag or URL, a hashtag line of 1-7 tags drawn from a
-Zipf-distributed vocabulary of thousands, and under about 10% of posts one or two replies.
+rare proper names; German also has compounds of its common nouns, "Überwachungsgesetz", in a few
+percent of its posts), sometimes an inline #hashtag or URL, a hashtag line of 1-7 tags drawn
+from a Zipf-distributed vocabulary of thousands, and under about 10% of posts one or two replies.
 
 The query set is derived from file 0 (present at every size): per class, queries built from words
-and tags that really occur, phrases copied from real posts.
+and tags that really occur, phrases copied from real posts. The hard classes: the commonest
+words (in 50-90% of posts), two of them, a phrase of them; a word with a typo (common and
+mid-frequency words), a compound's leading or trailing part, a compound's parts written apart,
+a phrase with a typo; facets and a sort by date (entries starting with "?" are the API's whole
+query string).
 """
 
 from __future__ import annotations
@@ -110,6 +115,23 @@ SITES = [
 ]
 
 
+def german_compounds() -> list[str]:
+    """Compounds of the German common nouns (a linking "s" after -ung, -heit, -keit, -schaft,
+    -tät, -ion, as German writes them): what the compound search must find from their parts."""
+    nouns = [w for w in HEADS["de"].split() if w[:1].isupper()]
+    compounds = []
+    for i, first in enumerate(nouns):
+        second = nouns[(i * 7 + 3) % len(nouns)]
+        if second == first:
+            continue
+        link = "s" if first.endswith(("ung", "heit", "keit", "schaft", "tät", "ion")) else ""
+        compounds.append(first + link + second.lower())
+    return compounds
+
+
+COMPOUND_RANK, COMPOUND_STEP = 150, 8  # where compounds sit among the German words
+
+
 def _zipf_cum(n: int, s: float = 1.0) -> list[float]:
     return list(itertools.accumulate(1.0 / (r + 1) ** s for r in range(n)))
 
@@ -140,6 +162,9 @@ class Vocabulary:
             for i, shared in enumerate(SHARED):
                 words.insert(3 + 4 * i, shared)
             words += _invent(rng, SYLLABLES[lang], TAIL_WORDS, taken)
+            if lang == "de":
+                for i, compound in enumerate(german_compounds()):
+                    words.insert(COMPOUND_RANK + COMPOUND_STEP * i, compound)
             self.words[lang] = words
             self.cum[lang] = _zipf_cum(len(words), 1.05)
         self.names = [n.capitalize() for n in _invent(rng, NAME_SYLLABLES, NAMES, taken, 3, 4)]
@@ -310,10 +335,85 @@ def derive_queries(sample_posts: list[dict], seed: int = SEED) -> dict[str, list
             "not_word": negated,
         }
     )
+    queries.update(_hard_queries(rng, sample_posts, post_words, df, common, mid, phrase))
     queries["_document_frequency_in_file_0"] = {
-        w: round(df[w] / n, 4) for q in queries["common"] + queries["rare"] for w in [q]
+        w: round(df[w.casefold()] / n, 4)
+        for w in queries["common"] + queries["rare"] + queries["_compounds"]
     }
     return queries
+
+
+def _typo(rng: random.Random, word: str, df: Counter) -> str:
+    """The word with one edit a hurried typist makes (two neighbours swapped, a letter dropped
+    or doubled), that the corpus does not contain."""
+    for _ in range(50):
+        i = rng.randrange(1, len(word) - 2)
+        kind = rng.choice(("swap", "drop", "double"))
+        if kind == "swap":
+            typo = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        elif kind == "drop":
+            typo = word[:i] + word[i + 1 :]
+        else:
+            typo = word[:i] + word[i] + word[i:]
+        if typo != word and typo not in df:
+            return typo
+    raise ValueError(f"no typo of {word!r}")
+
+
+def _hard_queries(rng, sample_posts, post_words, df, common, mid, phrases) -> dict:
+    n = len(sample_posts)
+    frequent = {w for w, c in df.items() if c > n * 0.2}
+    common_phrase = []
+    for post in sample_posts:
+        words = [w.strip(".?!;,") for w in post["paragraphs"][0].split()]
+        for start in range(len(words) - 3):
+            chunk = words[start : start + 3]
+            if all(w.isalpha() and w.casefold() in frequent for w in chunk):
+                quoted = '"' + " ".join(chunk) + '"'
+                if quoted not in common_phrase:
+                    common_phrase.append(quoted)
+                break
+        if len(common_phrase) == 4:
+            break
+    long_mid = sorted(w for w in mid if len(w) >= 6 and w.isalpha())
+    typo = [_typo(rng, w, df) for w in common[:2] + rng.sample(long_mid, 2)]
+    nouns = {w.casefold(): w for w in HEADS["de"].split() if w[:1].isupper()}
+
+    def parts(compound: str) -> tuple[str, str]:
+        lowered = compound.casefold()
+        for first in sorted(nouns, key=len, reverse=True):
+            if lowered.startswith(first):
+                rest = lowered[len(first) :]
+                rest = rest[1:] if rest[:1] == "s" and rest[1:] in nouns else rest
+                return nouns[first], nouns[rest]
+        raise ValueError(compound)
+
+    # Parts of 6 letters or more: shorter ones are not looked for inside compounds.
+    compounds = [
+        c for c in german_compounds() if c.casefold() in df and min(map(len, parts(c))) >= 6
+    ]
+    chosen = rng.sample(compounds, 4)
+    split = [parts(c) for c in chosen]
+    phrase_typo = []
+    for quoted in phrases:
+        words = quoted.strip('"').split()
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        words[longest] = _typo(rng, words[longest], df) if len(words[longest]) >= 5 else words[0]
+        phrase_typo.append('"' + " ".join(words) + '"')
+    two_common = [f"{common[0]} {common[1]}", f"{common[1]} {common[2]}"]
+    two_common += [f"{common[2]} {common[3]}", f"{common[0]} {common[3]}"]
+    return {
+        "two_common": two_common,
+        "common_phrase": common_phrase,
+        "typo": typo,
+        "compound_part": [split[0][0], split[1][1], split[2][0], split[3][1]],
+        "compound_apart": [f"{b} {a}" for a, b in split],
+        "phrase_typo": phrase_typo,
+        "facets": [f"?q={q}&facets=1" for q in (common[0], common[2], long_mid[0], split[0][0])],
+        "sort_newest": [f"?q={q}&sort=newest" for q in (common[0], two_common[1])]
+        + [f"?q={q}&sort=oldest" for q in (common[3], long_mid[1])],
+        "_compounds": chosen,
+    }
 
 
 def ensure_corpus(root: Path, posts: int) -> tuple[list[Path], dict]:

@@ -307,14 +307,18 @@ def machine() -> dict:
 
 def print_tables(results: dict) -> None:
     print("\n## Import\n")
-    print("| posts | database | seconds | posts/s | peak RSS (MB) | CPU ms/post (importer) |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| posts | database | seconds | posts/s | peak RSS (MB) | CPU ms/post (importer)"
+        " | search index (MB) |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for run in results["runs"]:
         if "import" in run:
             i = run["import"]
             print(
                 f"| {run['size']:,} | {run['database']} | {i['seconds']} | "
-                f"{i['posts_per_second']:,} | {i['peak_rss_mb']} | {i.get('cpu_ms_per_post', '')} |"
+                f"{i['posts_per_second']:,} | {i['peak_rss_mb']} | "
+                f"{i.get('cpu_ms_per_post', '')} | {i.get('index_mb', '')} |"
             )
     print("\n## Search (ms, warm; end to end vs bare engine)\n")
     print(
@@ -416,6 +420,7 @@ def main(argv: list[str]) -> int:
                 if not reuse:
                     print(f"== {kind}: importing {size:,} posts", flush=True)
                     run["import"] = run_import(url, files, size)
+                    run["import"].update(run_child("index_size.py", url))
                     print(json.dumps(run["import"]), flush=True)
                     result_file.write_text(json.dumps(results, indent=1, ensure_ascii=False))
                     if "import" not in only:

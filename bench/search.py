@@ -16,6 +16,7 @@ import json
 import statistics
 import sys
 import time
+from urllib.parse import parse_qsl
 
 import django
 
@@ -46,9 +47,13 @@ def main(argv: list[str]) -> int:
         client = None
         mode = "archive.search.service.search() + JSON of the hits (no /api/search/ route yet)"
 
+    def params(q: str) -> dict:
+        """A class's entry: the words, or the API's whole query string when it starts with "?"."""
+        return dict(parse_qsl(q[1:])) if q.startswith("?") else {"q": q}
+
     def end_to_end(q: str) -> int:
         if client is not None:
-            response = client.get("/api/search/", {"q": q})
+            response = client.get("/api/search/", params(q))
             assert response.status_code == 200, (q, response.status_code)
             body = response.json()
             return int(body.get("total", body.get("count", 0)))
@@ -70,7 +75,7 @@ def main(argv: list[str]) -> int:
 
     def bare_text(q: str) -> tuple[str, str]:
         """The query's words as plain FTS5 and websearch syntax (no stems, no tag table)."""
-        query = parse(q)
+        query = parse(params(q)["q"])
         fts, web = [], []
         for clause in query.required:
             words = [clause.word] if isinstance(clause, Term) else list(clause.words)

@@ -127,6 +127,31 @@ class SearchBackendTests:
         hit = search("quokkalogie").hits[0]
         self.assertIn("<mark>Quokkalogie</mark>", str(hit.snippet))
 
+    def test_a_paragraph_is_stemmed_in_its_own_language_only(self):
+        # Query words are stemmed in all four languages, a paragraph's words in its language:
+        # Italian "premiano" (stem "prem") used to find the French "première", whose Italian
+        # stem is "prem" too. Forgiveness is off (exact=True): stemming alone is tested.
+        french = Article.objects.order_by("pk").first()
+        french.paragraphs = french.paragraphs + [
+            {"text": "C'est la première fois que Zyxville vote.", "lang": "fr"}
+        ]
+        french.save()
+        italian = Article.objects.order_by("pk")[1]
+        italian.paragraphs = italian.paragraphs + [
+            {"text": "I lettori di Zyxville premiano gli autori.", "lang": "it"}
+        ]
+        italian.save()
+        index_articles([french.pk, italian.pk])
+
+        def found(query):
+            return set(titles(f"zyxville {query}", exact=True))
+
+        self.assertEqual(found("premiano"), {italian.title})
+        self.assertEqual(found("premio"), {italian.title})  # another form, the same language
+        self.assertEqual(found("premières"), {french.title})
+        self.assertEqual(found("premier"), {french.title})
+        self.assertEqual(found("zyxville"), {french.title, italian.title})
+
     def test_exclusions(self):
         with_microsoft = set(titles("productivity"))
         without = set(titles("productivity -microsoft"))

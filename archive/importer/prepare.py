@@ -46,11 +46,17 @@ def inputs(posts: list[ParsedPost]) -> list[Inputs]:
 def prepare(batch: list[Inputs]) -> list[Results]:
     # Every paragraph of the batch in one language-detection pass (same answers, faster).
     found = iter(detect_many([t for _, _, _, paragraphs in batch for t in paragraphs]))
+    languages = [
+        detect_paragraphs(paragraphs, [next(found) for _ in paragraphs])
+        for _, _, _, paragraphs in batch
+    ]
     with new_words() as words:
-        analysed = article_documents(batch)
+        # Each paragraph's words stemmed in its language only (analysis.py).
+        analysed = article_documents(
+            [(*post, langs) for post, (langs, _) in zip(batch, languages, strict=True)]
+        )
     results = []
-    for (_, _, _, paragraphs), document in zip(batch, analysed, strict=True):
-        langs, language = detect_paragraphs(paragraphs, [next(found) for _ in paragraphs])
+    for (langs, language), document in zip(languages, analysed, strict=True):
         results.append(
             (
                 langs,

@@ -1,9 +1,13 @@
 """One analyzer for documents and queries, whatever the database.
 
-Words are accent-folded and lower-cased; each word also yields its Snowball stems in French,
-German, English and Italian. A query word matches a document when its folded form or any of its
-stems does: the unstemmed form keeps an exact word from being lost to a stemmer's quirk
-(French "crédit" stems to "cred" but "crédits" to "crédit").
+Words are accent-folded and lower-cased. A document's word also yields its Snowball stems in
+the language of its paragraph (French, German, English or Italian; in all four when the
+paragraph is in none of them, and for titles, hashtags and commentary, too short or too mixed
+to tell); a query word yields its stems in all four. A query word matches a document when its
+folded form or any of its stems does: the unstemmed form keeps an exact word from being lost
+to a stemmer's quirk (French "crédit" stems to "cred" but "crédits" to "crédit"). Stemming a
+document in its own language only is what keeps an Italian "premiano" (stem "prem") from
+finding a French "première" (French stems "premi", "premier"; "prem" is its Italian one).
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from archive.text import fold
 # (Enclosed Alphanumerics, Dingbats): a larger class of symbols made tokenizing 3x slower.
 TOKEN_RE = re.compile(r"[^\W_\u2460-\u24ff\u2776-\u2793]+")
 STEM_LANGUAGES = ("french", "german", "english", "italian")
+# The language codes of paragraphs (language.py) whose words are stemmed in that language only.
+STEMMED_CODES = ("fr", "de", "en", "it")
+ALL_LANGUAGES = ""  # a text stemmed in the four languages
 MAX_WORD = 60  # longer "words" (hashes, base64) are not worth indexing
 
 
@@ -37,11 +44,16 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 @lru_cache(maxsize=200_000)
 def stems(word: str) -> tuple[str, ...]:
     """Folded stems of a word in the four languages, without the word itself."""
-    return _stems_of([word])[0]
+    return _union(_stems_of([word])[0])
 
 
-def _stems_of(words_: list[str]) -> list[tuple[str, ...]]:
-    """stems() of many words at once: each stemmer takes the whole list in one call."""
+def _union(by_language: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(chain.from_iterable(by_language)))
+
+
+def _stems_of(words_: list[str]) -> list[tuple[tuple[str, ...], ...]]:
+    """The stems of many words, in each language (STEM_LANGUAGES' order), without the folded
+    word itself: each stemmer takes the whole list in one call."""
     lowered = [unicodedata.normalize("NFC", w.casefold()) for w in words_]
     folded = list(map(fold, words_))
     columns = []
@@ -50,22 +62,33 @@ def _stems_of(words_: list[str]) -> list[tuple[str, ...]]:
         columns += [stemmer.stemWords(lowered), stemmer.stemWords(folded)]
     found = []
     for word_folded, row in zip(folded, zip(*columns, strict=True), strict=True):
-        unique = dict.fromkeys(s if s.isascii() else fold(s) for s in row)
-        unique.pop(word_folded, None)
-        found.append(tuple(unique))
+        by_language = []
+        for k in range(0, len(row), 2):
+            unique = dict.fromkeys(s if s.isascii() else fold(s) for s in row[k : k + 2])
+            unique.pop(word_folded, None)
+            by_language.append(tuple(unique))
+        found.append(tuple(by_language))
     return found
 
 
 # Folded form and stems of each word seen, by its case-folded spelling: an archive's vocabulary
 # is far smaller than its word count, so most words of a new document are already here.
 _FOLDED: dict[str, str] = {}
-_STEMS: dict[str, tuple[str, ...]] = {}
+_STEMS: dict[str, tuple[str, ...]] = {}  # in the four languages
+_STEMS_IN: dict[str, dict[str, tuple[str, ...]]] = {code: {} for code in STEMMED_CODES}
 _CACHE_MAX = 500_000
 
 
-# While an import prepares posts (importer/prepare.py), the folded forms and stems of the words
-# analysed for the first time go here too: the search vocabulary (spelling.py) needs only them.
+def _stems_table(language: str) -> dict[str, tuple[str, ...]]:
+    """Stems by raw word for text in this language (a paragraph's code), or in all four."""
+    return _STEMS_IN.get(language, _STEMS)
+
+
+# While an import prepares posts (importer/prepare.py), the terms (folded words and stems) that
+# documents write for the first time in this process go here too: the search vocabulary
+# (spelling.py) needs only them. A word met again in another language may bring new stems.
 _new_words: set[str] | None = None
+_written: set[str] = set()
 
 
 def _analyse(raw_words: set[str]) -> None:
@@ -73,21 +96,35 @@ def _analyse(raw_words: set[str]) -> None:
     if not missing:
         return
     if len(_FOLDED) + len(missing) > _CACHE_MAX:
-        _FOLDED.clear()
-        _STEMS.clear()
+        _clear_caches()
         missing = list(raw_words)  # the caller reads all of them from the caches
-    for word, word_stems in zip(missing, _stems_of(missing), strict=True):
+    in_languages = [_STEMS_IN[code] for code in STEMMED_CODES]
+    for word, by_language in zip(missing, _stems_of(missing), strict=True):
         _FOLDED[word] = fold(word)
-        _STEMS[word] = word_stems
-    if _new_words is not None:
-        _new_words.update(map(_FOLDED.__getitem__, missing))
-        _new_words.update(chain.from_iterable(map(_STEMS.__getitem__, missing)))
+        _STEMS[word] = _union(by_language)
+        for table, word_stems in zip(in_languages, by_language, strict=True):
+            table[word] = word_stems
+
+
+def _clear_caches() -> None:
+    _FOLDED.clear()
+    _STEMS.clear()
+    for table in _STEMS_IN.values():
+        table.clear()
+
+
+def _note_written(terms: set[str]) -> None:
+    if len(_written) > 4 * _CACHE_MAX:
+        _written.clear()
+    terms.difference_update(_written)
+    _written.update(terms)
+    _new_words.update(terms)
 
 
 @contextmanager
 def new_words() -> Iterator[set[str]]:
-    """Collect the words (folded forms and stems) that documents() analyses for the first time
-    in this process while the block runs. After a rolled-back write, call forget()."""
+    """Collect the terms (folded words and stems) that documents write for the first time in
+    this process while the block runs. After a rolled-back write, call forget()."""
     global _new_words
     _new_words = found = set()
     try:
@@ -99,8 +136,8 @@ def new_words() -> Iterator[set[str]]:
 def forget() -> None:
     """Forget every word analysed: they are new again (their write was rolled back, so the
     vocabulary must hear of them again)."""
-    _FOLDED.clear()
-    _STEMS.clear()
+    _clear_caches()
+    _written.clear()
 
 
 def forms(word: str) -> tuple[str, ...]:
@@ -116,11 +153,28 @@ def _raw_words(text: str) -> list[str]:
     return found
 
 
-def column_texts(
-    title: str, hashtags: list[str], commentary: list[str], paragraphs: list[str]
-) -> list[str]:
-    """The texts of an article's four indexed columns (title, hashtags, commentary, body)."""
-    return [title, " ".join(hashtags), "\n".join(commentary), "\n".join(paragraphs)]
+# A column's text in pieces, each with the language its words are stemmed in (ALL_LANGUAGES:
+# the four); the pieces are read as if joined by white space.
+Pieces = list[tuple[str, str]]
+
+
+def column_pieces(
+    title: str,
+    hashtags: list[str],
+    commentary: list[str],
+    paragraphs: list[str],
+    languages: list[str] | None = None,
+) -> list[Pieces]:
+    """An article's four indexed columns (title, hashtags, commentary, body) as pieces: each
+    paragraph in its language (`languages`, one a paragraph), the rest in all four."""
+    if languages is None:
+        languages = [ALL_LANGUAGES] * len(paragraphs)
+    return [
+        [(title, ALL_LANGUAGES)],
+        [(" ".join(hashtags), ALL_LANGUAGES)],
+        [("\n".join(commentary), ALL_LANGUAGES)],
+        list(zip(paragraphs, languages, strict=True)),
+    ]
 
 
 # --- what one article's index holds ------------------------------------------------------
@@ -142,8 +196,9 @@ WHOLE_CHARS = 200_000
 PIECE_CHARS = 1 << 16
 _SPACE = re.compile(r"\s")
 
-# An article as the index reads it: its title, hashtags, commentary texts and paragraphs.
-ArticleTexts = tuple[str, list[str], list[str], list[str]]
+# An article as the index reads it: its title, hashtags, commentary texts, paragraphs and the
+# paragraphs' languages.
+ArticleTexts = tuple[str, list[str], list[str], list[str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -163,7 +218,7 @@ def article_documents(articles: list[ArticleTexts]) -> list[ArticleDocument]:
     and index_articles()."""
     small = [i for i, article in enumerate(articles) if _chars(article) <= WHOLE_CHARS]
     done: dict[int, ArticleDocument] = {}
-    analysed = iter(documents([t for i in small for t in column_texts(*articles[i])]))
+    analysed = iter(pieces_documents([c for i in small for c in column_pieces(*articles[i])]))
     for i in small:
         columns = [next(analysed) for _ in range(4)]
         if _terms(columns) <= TERMS_PER_ARTICLE and _size(columns) <= BYTES_PER_ARTICLE:
@@ -172,7 +227,7 @@ def article_documents(articles: list[ArticleTexts]) -> list[ArticleDocument]:
 
 
 def _chars(article: ArticleTexts) -> int:
-    title, hashtags, commentary, paragraphs = article
+    title, hashtags, commentary, paragraphs, _ = article
     return (
         len(title) + sum(map(len, hashtags)) + sum(map(len, commentary)) + sum(map(len, paragraphs))
     )
@@ -194,20 +249,21 @@ class _Column:
     """One column (its texts, as if joined by white space) analysed word by word, as
     documents() would, until a budget is spent."""
 
-    def __init__(self, texts: list[str], max_terms: int, max_bytes: int):
+    def __init__(self, texts: Pieces, max_terms: int, max_bytes: int):
         self.words: list[str] = []
         self.seen: set[str] = set()
         self.stems: set[str] = set()  # stems that are none of the words
         self.terms = self.size = 0
         self.complete = self._read(texts, max_terms, max_bytes)
 
-    def _read(self, texts: list[str], max_terms: int, max_bytes: int) -> bool:
-        for text in texts:
+    def _read(self, texts: Pieces, max_terms: int, max_bytes: int) -> bool:
+        for text, language in texts:
+            stems_of = _stems_table(language)
             for piece in _pieces(text):
                 raw_words = _raw_words(piece)
                 _analyse(set(raw_words))
                 for raw in raw_words:
-                    if not self._add(_FOLDED[raw], _STEMS[raw], max_terms, max_bytes):
+                    if not self._add(_FOLDED[raw], stems_of[raw], max_terms, max_bytes):
                         return False
         return True
 
@@ -232,6 +288,8 @@ class _Column:
         return True
 
     def document(self) -> str:
+        if _new_words is not None:
+            _note_written(self.seen | self.stems)
         text = " ".join(self.words)
         return f"{text} {' '.join(sorted(self.stems))}" if self.stems else text
 
@@ -249,9 +307,9 @@ def _pieces(text: str):
 
 
 def _within_budget(article: ArticleTexts) -> ArticleDocument:
-    title_text, hashtags, commentary_texts, paragraphs = article
+    title_text, hashtags, commentary_texts, paragraphs = column_pieces(*article)
     terms, size = TERMS_PER_ARTICLE, BYTES_PER_ARTICLE
-    title = _Column([title_text], TITLE_TERMS, size)
+    title = _Column(title_text, TITLE_TERMS, size)
     terms, size = terms - title.terms, size - title.size
     tags = _Column(hashtags, min(TAG_TERMS, terms), size)
     terms, size = terms - tags.terms, size - tags.size
@@ -271,22 +329,33 @@ def _within_budget(article: ArticleTexts) -> ArticleDocument:
 
 
 def documents(texts: list[str]) -> list[str]:
-    """Indexed form of each text: its folded words in order (for phrases), then the stems not
-    already there. The database tokenizes these strings again; they hold only letters, digits
-    and spaces. Words new to the cache are analysed in one batch. No budget: see
-    article_documents().
+    """Indexed form of each text, its words stemmed in the four languages (pieces_documents)."""
+    return pieces_documents([[(text, ALL_LANGUAGES)] for text in texts])
+
+
+def pieces_documents(columns: list[Pieces]) -> list[str]:
+    """Indexed form of each column: its folded words in order (for phrases), then the stems
+    not already there, each piece's words stemmed in its language. The database tokenizes
+    these strings again; they hold only letters, digits and spaces. Words new to the cache are
+    analysed in one batch. No budget: see article_documents().
 
     Written for speed (it is most of an import's analysis time): the per-word work is done by
     map() and set operations. The stems come after the words, sorted, without repeats.
     """
-    split = [_raw_words(t) for t in texts]
-    _analyse(set(chain.from_iterable(split)))
-    fold_of, stems_of = _FOLDED.__getitem__, _STEMS.__getitem__
+    split = [[(_raw_words(text), language) for text, language in pieces] for pieces in columns]
+    _analyse({w for pieces in split for raw_words, _ in pieces for w in raw_words})
+    fold_of = _FOLDED.__getitem__
     out = []
-    for raw_words in split:
-        folded = list(map(fold_of, raw_words))
-        extra = set(chain.from_iterable(map(stems_of, set(raw_words))))
+    for pieces in split:
+        folded: list[str] = []
+        extra: set[str] = set()
+        for raw_words, language in pieces:
+            folded += map(fold_of, raw_words)
+            stems_of = _stems_table(language).__getitem__
+            extra.update(chain.from_iterable(map(stems_of, set(raw_words))))
         extra.difference_update(folded)
+        if _new_words is not None:
+            _note_written(extra.union(folded))
         text = " ".join(folded)
         out.append(f"{text} {' '.join(sorted(extra))}" if extra else text)
     return out

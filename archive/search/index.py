@@ -50,7 +50,13 @@ def build_documents(article_ids: list[int], texts: dict | None = None) -> list[I
         )
     analysed = article_documents(
         [
-            (title, tags[article_id], commentary[article_id], [p["text"] for p in paragraphs])
+            (
+                title,
+                tags[article_id],
+                commentary[article_id],
+                [p["text"] for p in paragraphs],
+                [p.get("lang", "") for p in paragraphs],
+            )
             for article_id, title, paragraphs in rows
         ]
     )

@@ -39,6 +39,20 @@ class ImportLimitsTests(BaseTestCase):
 
     # --- control characters ------------------------------------------------------------
 
+    def test_command_line_text_with_control_characters_is_refused(self):
+        path = self.write("plain.txt", "Un titre\n\nUn paragraphe.\n")
+        before = Article.objects.count()
+        for option, value in [
+            ("--title", "Titre\x1b[31m rouge"),
+            ("--url", "https://example.org/\x07"),
+            ("--tag", "ok\x08"),
+        ]:
+            with self.assertRaises(CommandError) as raised:
+                call_command("import_dump", str(path), option, value, "--no-progress")
+            self.assertIn(option, str(raised.exception))
+            self.assertIn("control characters are not allowed", str(raised.exception))
+        self.assertEqual(Article.objects.count(), before)
+
     def test_control_characters_are_removed_with_a_warning_per_line(self):
         path = self.write(
             "controls.txt",

@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection
 from archive.importer.errors import DumpError
 from archive.importer.run import import_paths
 from archive.importer.worker import WorkerError
+from archive.text import CONTROL_RE, control_names
 
 IMPORT_WAIT_SECONDS = 600
 
@@ -38,6 +39,18 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
 
     def handle(self, *args, **options):
+        # User text is refused with control characters at the edge, as the web forms do.
+        for option, values in (
+            ("--title", [options["title"] or ""]),
+            ("--url", [options["url"]]),
+            ("--tag", options["tags"]),
+        ):
+            for value in values:
+                if CONTROL_RE.search(value):
+                    raise CommandError(
+                        f"{option} {value!r}: control characters are not allowed"
+                        f" ({control_names(value)})"
+                    )
         show_bar = not options["no_progress"] and sys.stderr.isatty()
         if connection.vendor == "sqlite":
             # Another import holds the write lock: wait for it (the pages' 30 s is too short).

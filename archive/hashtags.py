@@ -506,7 +506,8 @@ def unrename(tag_id: int, before: dict, after: dict) -> Hashtag:
             _("#%(name)s was renamed again since (it is #%(now)s now): undo that first.")
             % {"name": after["name"], "now": tag.name}
         )
-    if Hashtag.objects.filter(key=before["key"]).exclude(pk=tag.pk).exists():
+    taken = Hashtag.objects.exclude(pk=tag.pk)
+    if taken.filter(key=before["key"]).exists() or taken.filter(name=before["name"]).exists():
         raise UndoConflict(
             _(
                 "The name #%(old)s is used by another hashtag now: renaming #%(name)s back would "
@@ -562,17 +563,27 @@ def unmerge(before: dict, after: dict) -> tuple[Hashtag, Hashtag]:
                 "now": len(set(article_ids)),
             }
         )
-    if Hashtag.objects.filter(key=old["key"]).exists():
+    if (
+        Hashtag.objects.filter(key=old["key"]).exists()
+        or Hashtag.objects.filter(name=old["name"]).exclude(pk=target.pk).exists()
+    ):
         raise UndoConflict(
             _("The name #%(source)s is used by another hashtag now: it cannot come back.")
             % {"source": old["name"]}
         )
+    # Names are unique, and the merged hashtag may be showing the old name (the most common
+    # spelling of its uses): the hashtag comes back under a name no hashtag can have ("#"), and
+    # takes its own once the other has its uses, and so its name, back.
     source = Hashtag(
-        name=old["name"], slug=_slug_back(old["slug"], old["key"], old["id"]), usage_count=0
+        name=f"#{old['id']}",
+        key=old["key"],
+        search_key=fold(old["key"]),
+        slug=_slug_back(old["slug"], old["key"], old["id"]),
+        usage_count=0,
     )
     if not Hashtag.objects.filter(pk=old["id"]).exists():
         source.pk = old["id"]  # the same id: links to it (history, caches) still work
-    source.save(force_insert=True)
+    (source,) = Hashtag.objects.bulk_create([source])
     HashtagAlias.objects.filter(key=source.key).delete()
     HashtagAlias.objects.filter(tag=target, key__in=before["aliases"]).update(tag=source)
     for model, moved, both in (
@@ -606,7 +617,9 @@ def unmerge(before: dict, after: dict) -> tuple[Hashtag, Hashtag]:
         name = before["target"]["name"]
         _restore_spellings(TaggedArticle, target, name, spellings["articles"])
         _restore_spellings(TaggedCommentary, target, name, spellings["commentary"])
-    refresh_hashtags([source.pk, target.pk])
+    refresh_hashtags([target.pk])
+    Hashtag.objects.filter(pk=source.pk).update(name=old["name"])
+    refresh_hashtags([source.pk])
     source.refresh_from_db()
     target.refresh_from_db()
     record_change(article_ids)

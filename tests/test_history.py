@@ -250,6 +250,15 @@ class UndoMergeTests(HistoryCase):
         self.assertContains(response, "Grêle en mai")
         self.assertNotContains(response, "Fonte des glaciers")
 
+    def test_undoing_a_merge_whose_target_took_the_merged_name(self):
+        # #Alpes is on one article: after the merge most of its uses are written "Météo", which
+        # becomes its name (names are unique: the undo must hand it back in the right order).
+        merge(self.tag("Météo"), self.tag("Alpes"), by=self.alice)
+        self.assertEqual(Hashtag.objects.get(key="alpes").name, "Météo")
+        undo(self.merged_entry().pk, self.alice)
+        self.assertEqual(archive_state(), self.before)
+        self.assertCountsExact()
+
     def test_a_merge_whose_articles_changed_since_is_not_undone(self):
         rename(self.tag("Météo"), "Climat", by=self.alice)
         set_article_hashtags(self.articles["Fonte des glaciers"], ["Alpes"], by=self.alice)

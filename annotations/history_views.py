@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -94,7 +94,10 @@ def recent_changes(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "kinds": list(KIND_LABELS.items()),
             "actors": list(actors),
-            "query": urlencode({k: v for k, v in filters.items() if v}),
+            "back": urlencode(
+                {k: v for k, v in filters.items() if v}
+                | ({"page": page.number} if page.number > 1 else {})
+            ),
         },
     )
 
@@ -111,7 +114,8 @@ def undo_change(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(conflict))
     else:
         messages.success(request, message)
-    back = request.POST.get("back", "")
-    # Only a query string of this page: never a way to send the curator elsewhere.
-    query = back if back.startswith("?") and "//" not in back else ""
-    return redirect(reverse("recent_changes") + query)
+    # Back to the page as it was filtered: only its own parameters, re-encoded, so that the
+    # field can never send the curator elsewhere.
+    back = QueryDict(request.POST.get("back", "").removeprefix("?"))
+    query = urlencode({k: back[k] for k in ("user", "kind", "page") if back.get(k)})
+    return redirect(reverse("recent_changes") + (f"?{query}" if query else ""))

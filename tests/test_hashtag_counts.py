@@ -1,6 +1,6 @@
-"""Property: whatever curators, imports, deletions and undos do, in any order, every hashtag's count is
-the number of articles it is on, and no alias hides a hashtag. Runs on both databases (the suite
-runs once on each)."""
+"""Property: whatever curators, imports, deletions and undos do, in any order, every hashtag's
+count is the number of articles it is on, and no alias hides a hashtag. Runs on both databases
+(the suite runs once on each)."""
 
 from __future__ import annotations
 

@@ -438,7 +438,8 @@ class RecentChangesPageTests(HistoryCase):
         self.assertContains(response, "Undone by alice")
         self.assertNotContains(response, f'action="{url}"')
         self.assertEqual(self.tag("Météo").usage_count, 3)
-        again = self.client.post(url, follow=True)
+        again = self.client.post(url, {"back": "https://elsewhere.example/?kind=undo"}, follow=True)
+        self.assertEqual(again.redirect_chain, [("/changes/", 302)])
         self.assertContains(again, "This change was undone already.")
 
     def test_undo_needs_the_right_and_a_csrf_token(self):

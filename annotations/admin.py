@@ -33,14 +33,14 @@ class CommentaryAdmin(admin.ModelAdmin):
         return obj.is_anchored
 
     def save_model(self, request, obj, form, change):
-        save_commentary(obj)
+        save_commentary(obj, by=request.user)
 
     def delete_model(self, request, obj):
-        delete_commentary(obj)
+        delete_commentary(obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         for item in queryset:
-            delete_commentary(item)
+            delete_commentary(item, by=request.user)
 
 
 @admin.register(ApiToken)

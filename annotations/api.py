@@ -103,7 +103,7 @@ def commentary_detail(request: HttpRequest, pk: int) -> JsonResponse:
     if request.method == "DELETE":
         if not can_delete_commentary(request.user, item):
             return JsonResponse({"detail": "You may not delete this note."}, status=403)
-        delete_commentary(item)
+        delete_commentary(item, by=request.user)
         return HttpResponse(status=204)
     if not can_edit_commentary(request.user, item):
         return JsonResponse({"detail": "You may not change this note."}, status=403)
@@ -116,6 +116,7 @@ def commentary_detail(request: HttpRequest, pk: int) -> JsonResponse:
             data["quote"] if "quote" in data else item.quote_exact,
             **_anchor_options(data),
             change_quote=moved,
+            by=request.user,
         )
     except NoteError as error:
         return _bad(error)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 
+from archive.models import HistoryEntry
+
 CURATORS = "curators"
 CURATOR_PERMISSIONS = [
     ("annotations", "add_commentary"),
@@ -40,6 +42,26 @@ def can_edit_commentary(user: User | AnonymousUser, commentary) -> bool:
 
 def can_delete_commentary(user: User | AnonymousUser, commentary) -> bool:
     return _may_touch_note(user, commentary, "annotations.delete_commentary")
+
+
+def can_see_history(user: User | AnonymousUser) -> bool:
+    return is_curator(user)
+
+
+def can_undo(user: User | AnonymousUser, entry: HistoryEntry) -> bool:
+    """Hashtag renames and merges: whoever may edit hashtags. A deleted note: whoever may touch
+    anyone's notes, its author, or the curator who deleted it."""
+    if not is_curator(user):
+        return False
+    if entry.kind in (HistoryEntry.Kind.HASHTAG_RENAMED, HistoryEntry.Kind.HASHTAG_MERGED):
+        return can_edit_hashtags(user)
+    if entry.kind == HistoryEntry.Kind.NOTE_DELETED:
+        return (
+            user.has_perm("annotations.edit_any_commentary")
+            or entry.user_id == user.pk
+            or entry.before.get("author_id") == user.pk
+        )
+    return False
 
 
 def ensure_curators_group(**kwargs) -> Group:

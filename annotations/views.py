@@ -28,8 +28,8 @@ from annotations.notes import (
 )
 from annotations.permissions import can_delete_commentary, can_edit_commentary
 from archive.hashtags import rename, set_article_hashtags
-from archive.models import Article, Hashtag
-from archive.text import find_hashtags, hashtag_fits
+from archive.models import Article, Hashtag, TaggedArticle
+from archive.text import find_hashtags, hashtag_fits, hashtag_key
 
 SHOWN_CHOICES = 20  # occurrences of an ambiguous passage offered on the form
 
@@ -113,6 +113,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 values["text"],
                 values["quote"],
                 **anchor,
+                by=request.user,
                 # A passage chosen among several, or changed: anchored anew.
                 change_quote=values["quote"].strip() != note.quote_exact.strip()
                 or anchor["hint"] is not None,
@@ -144,7 +145,7 @@ def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         article = note.article
-        delete_commentary(note)
+        delete_commentary(note, by=request.user)
         messages.success(request, _("The note is deleted."))
         return redirect(article.get_absolute_url())
     return render(request, "annotations/note_delete.html", {"note": note})
@@ -165,7 +166,9 @@ def parse_hashtag_field(raw: str) -> list[str]:
 @require_POST
 def article_hashtags(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
-    set_article_hashtags(article, parse_hashtag_field(request.POST.get("hashtags", "")))
+    set_article_hashtags(
+        article, parse_hashtag_field(request.POST.get("hashtags", "")), by=request.user
+    )
     messages.success(request, _("Hashtags saved."))
     return redirect(article.get_absolute_url())
 
@@ -173,6 +176,8 @@ def article_hashtags(request: HttpRequest, pk: int) -> HttpResponse:
 @tag_editor_required
 @require_POST
 def hashtag_rename(request: HttpRequest, slug: str) -> HttpResponse:
+    """Rename a hashtag; a name another hashtag has merges the two, once confirmed on a page
+    that says what the merge will do."""
     tag = get_object_or_404(Hashtag, slug=slug)
     names = parse_hashtag_field(request.POST.get("name", ""))
     if len(names) != 1:
@@ -180,7 +185,22 @@ def hashtag_rename(request: HttpRequest, slug: str) -> HttpResponse:
             request, _("Give one hashtag: letters, digits, _ or -, starting with a letter.")
         )
         return redirect(tag.get_absolute_url())
-    result = rename(tag, names[0])
+    into = Hashtag.objects.filter(key=hashtag_key(names[0])).exclude(pk=tag.pk).first()
+    if into is not None and request.POST.get("confirm") != "merge":
+        return render(
+            request,
+            "annotations/merge_confirm.html",
+            {
+                "tag": tag,
+                "into": into,
+                "name": names[0],
+                "articles": TaggedArticle.objects.filter(tag__in=[tag, into])
+                .values("content_object_id")
+                .distinct()
+                .count(),
+            },
+        )
+    result = rename(tag, names[0], by=request.user)
     if result.pk != tag.pk:
         messages.success(
             request, _("#%(old)s is merged into #%(new)s.") % {"old": tag.name, "new": result.name}

@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy
 from annotations.reanchoring import follow_text
 from archive.articles import delete_articles
 from archive.changes import record_change
-from archive.hashtags import delete_hashtags, refresh_hashtags, rename
+from archive.hashtags import (
+    article_hashtag_names,
+    delete_hashtags,
+    record_hashtags_edit,
+    refresh_hashtags,
+    rename,
+)
 from archive.models import Article, Hashtag, TaggedArticle
 
 SAMPLE = 20
@@ -102,9 +108,12 @@ class ArticleAdmin(BulkDeleteMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         before = set(form.instance.hashtags.values_list("pk", flat=True)) if change else set()
+        names = article_hashtag_names(form.instance.pk) if change else []
         super().save_related(request, form, formsets, change)
         after = set(form.instance.hashtags.values_list("pk", flat=True))
         refresh_hashtags(before | after)
+        if change:
+            record_hashtags_edit(form.instance, names, request.user)
         if change and "paragraphs" in form.changed_data:  # notes' anchors follow the text
             for moved in follow_text({form.instance.pk: form.instance.text}):
                 if moved.lost:
@@ -132,7 +141,7 @@ class HashtagAdmin(BulkDeleteMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and "name" in form.changed_data:
             # Renaming to an existing name merges; slugs, counts and the search index follow.
-            rename(Hashtag.objects.get(pk=obj.pk), obj.name)
+            rename(Hashtag.objects.get(pk=obj.pk), obj.name, by=request.user)
         else:
             super().save_model(request, obj, form, change)
             record_change()

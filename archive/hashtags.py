@@ -10,6 +10,11 @@ origin "dump", replaced by each import of the post) and the curators' (origin "c
 touched by an import); a dump hashtag a curator took off is remembered (HashtagRemoval) and not
 put back. A renamed or merged hashtag leaves its old spelling as an alias (HashtagAlias): any
 later dump, note or export that writes it lands on the hashtag it became.
+
+Each curator action here is recorded in the history (archive/history.py) with what an undo needs:
+a merge keeps the merged-away hashtag's uses (article, spelling, origin), removals and aliases, so
+`unmerge` gives back exactly what it had; `unrename` puts a name, its slug, aliases and spellings
+back. Either refuses (UndoConflict) when later changes make the old state a guess.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from annotations.models import Commentary, TaggedCommentary
 from archive.changes import record_change
+from archive.history import Kind, UndoConflict, ids_digest, record_action
 from archive.models import Article, Hashtag, HashtagAlias, HashtagRemoval, TaggedArticle
 from archive.text import fold, hashtag_key
 
@@ -164,9 +171,10 @@ def _add_usage(usage_deltas: dict[int, int]) -> None:
 
 
 @transaction.atomic
-def set_article_hashtags(article: Article, names: Iterable[str]) -> None:
-    """Replace an article's hashtags (a curator's edit). What the curator adds is theirs; a dump
-    hashtag they take off stays off when the dump is imported again."""
+def set_article_hashtags(article: Article, names: Iterable[str], *, by=None) -> None:
+    """Replace an article's hashtags (a curator's edit, by the user `by`). What the curator adds
+    is theirs; a dump hashtag they take off stays off when the dump is imported again."""
+    before = article_hashtag_names(article.pk)
     wanted = {hashtag_key(n): n for n in names if n.strip()}
     tags = get_or_create_hashtags(wanted.values())
     kept = {tags[k].pk for k in wanted}
@@ -198,7 +206,30 @@ def set_article_hashtags(article: Article, names: Iterable[str]) -> None:
             )
     TaggedArticle.objects.bulk_create(added.values())
     refresh_hashtags([*kept, *removed])
+    record_hashtags_edit(article, before, by)
     record_change([article.pk])
+
+
+def article_hashtag_names(article_id: int) -> list[str]:
+    """An article's hashtags as written on it, sorted: what the history shows of them."""
+    rows = TaggedArticle.objects.filter(content_object_id=article_id).values_list(
+        "spelling", "tag__name"
+    )
+    return sorted(spelling or name for spelling, name in rows)
+
+
+def record_hashtags_edit(article: Article, before: list[str], by) -> None:
+    """Record an edit of an article's hashtags (here, or the admin's inline), if it changed them."""
+    after = article_hashtag_names(article.pk)
+    if after != before:
+        record_action(
+            Kind.ARTICLE_HASHTAGS,
+            by,
+            article_id=article.pk,
+            label=article.title[:200],
+            before={"hashtags": before},
+            after={"hashtags": after},
+        )
 
 
 def set_commentary_hashtags(note: Commentary, spellings: Iterable[str]) -> None:
@@ -222,20 +253,31 @@ def set_commentary_hashtags(note: Commentary, spellings: Iterable[str]) -> None:
 
 
 @transaction.atomic
-def rename(tag: Hashtag, new_name: str) -> Hashtag:
+def rename(tag: Hashtag, new_name: str, *, by=None) -> Hashtag:
     """Rename; if another hashtag already has that name (case-insensitively), merge into it.
 
     Every use takes the new spelling, so the name stays what the curator chose. Returns the
-    hashtag that now carries the name.
+    hashtag that now carries the name. Recorded in the history as a rename or a merge.
     """
     old_key, new_key = tag.key, hashtag_key(new_name)
     existing = Hashtag.objects.filter(key=new_key).exclude(pk=tag.pk).first()
     if existing:
+        before = _merge_snapshot(tag, existing, with_target_spellings=True)
         _move_uses(tag, existing)
         target = existing
     else:
+        before = {
+            "name": tag.name,
+            "key": tag.key,
+            "slug": tag.slug,
+            "spellings": _spelling_groups(tag, but=tag.name),
+            "alias": None,
+        }
         if new_key != old_key:
-            HashtagAlias.objects.filter(key=new_key).delete()  # the name is a hashtag's again
+            replaced = HashtagAlias.objects.filter(key=new_key).first()
+            if replaced is not None:  # the name is a hashtag's again
+                before["alias"] = replaced.tag_id
+                replaced.delete()
             HashtagAlias.objects.update_or_create(key=old_key, defaults={"tag": tag})
         tag.name = new_name
         tag.slug = unique_slug(hashtag_key(new_name), exclude_pk=tag.pk)
@@ -245,19 +287,121 @@ def rename(tag: Hashtag, new_name: str) -> Hashtag:
     TaggedCommentary.objects.filter(tag=target).update(spelling=new_name)
     refresh_hashtags([target.pk])
     target.refresh_from_db()
-    record_change(_article_ids(target))
+    article_ids = _article_ids(target)
+    if existing:
+        _record_merge(before, target, article_ids, by)
+    else:
+        record_action(
+            Kind.HASHTAG_RENAMED,
+            by,
+            hashtag_id=tag.pk,
+            label=f"#{before['name']} → #{tag.name}",
+            before=before,
+            after={"name": tag.name, "key": tag.key, "slug": tag.slug},
+        )
+    record_change(article_ids)
     return target
 
 
 @transaction.atomic
-def merge(source: Hashtag, target: Hashtag) -> None:
+def merge(source: Hashtag, target: Hashtag, *, by=None) -> None:
     """Move every use of `source` onto `target`, then delete `source`."""
     if target.pk == source.pk:
         return
     moved = _article_ids(source)
+    before = _merge_snapshot(source, target, with_target_spellings=False)
     _move_uses(source, target)
     refresh_hashtags([target.pk])
+    target.refresh_from_db()
+    _record_merge(before, target, _article_ids(target), by)
     record_change(moved)
+
+
+def _hashtag_state(tag: Hashtag) -> dict:
+    return {
+        "id": tag.pk,
+        "name": tag.name,
+        "key": tag.key,
+        "slug": tag.slug,
+        "usage_count": tag.usage_count,
+    }
+
+
+def _groups(rows: Iterable[tuple]) -> list[list]:
+    """(id, *values) rows → [[*values, [ids]], …]: the uses that share a spelling (and origin)
+    kept together, so that a hashtag on thousands of articles takes a few lines."""
+    grouped: dict[tuple, list[int]] = {}
+    for pk, *values in rows:
+        grouped.setdefault(tuple(values), []).append(pk)
+    return [[*values, sorted(ids)] for values, ids in sorted(grouped.items())]
+
+
+def _spelling_groups(tag: Hashtag, *, but: str) -> dict:
+    """The spellings of a hashtag's uses other than `but` (which all the others have)."""
+    return {
+        "articles": _groups(
+            TaggedArticle.objects.filter(tag=tag)
+            .exclude(spelling=but)
+            .values_list("content_object_id", "spelling")
+        ),
+        "commentary": _groups(
+            TaggedCommentary.objects.filter(tag=tag)
+            .exclude(spelling=but)
+            .values_list("content_object_id", "spelling")
+        ),
+    }
+
+
+def _merge_snapshot(source: Hashtag, target: Hashtag, *, with_target_spellings: bool) -> dict:
+    """What `source` had before it is merged into `target`: enough to give it all back. Uses on
+    an article (or commentary) that also had `target` are deleted by the merge ("both"); the
+    others move to `target` ("moved")."""
+    on_target = set(_article_ids(target))
+    uses = list(
+        TaggedArticle.objects.filter(tag=source).values_list(
+            "content_object_id", "spelling", "origin"
+        )
+    )
+    notes_on_target = set(
+        TaggedCommentary.objects.filter(tag=target).values_list("content_object_id", flat=True)
+    )
+    note_uses = list(
+        TaggedCommentary.objects.filter(tag=source).values_list("content_object_id", "spelling")
+    )
+    removed_on_target = set(
+        HashtagRemoval.objects.filter(tag=target).values_list("article_id", flat=True)
+    )
+    removals = list(HashtagRemoval.objects.filter(tag=source).values_list("article_id", flat=True))
+    return {
+        "source": _hashtag_state(source),
+        "target": _hashtag_state(target),
+        "articles_moved": _groups(u for u in uses if u[0] not in on_target),
+        "articles_both": _groups(u for u in uses if u[0] in on_target),
+        "commentary_moved": _groups(u for u in note_uses if u[0] not in notes_on_target),
+        "commentary_both": _groups(u for u in note_uses if u[0] in notes_on_target),
+        "removals_moved": sorted(a for a in removals if a not in removed_on_target),
+        "removals_both": sorted(a for a in removals if a in removed_on_target),
+        "aliases": sorted(HashtagAlias.objects.filter(tag=source).values_list("key", flat=True)),
+        # A rename onto an existing name gives every use of the target that spelling.
+        "target_spellings": (
+            _spelling_groups(target, but=target.name) if with_target_spellings else None
+        ),
+    }
+
+
+def _record_merge(before: dict, target: Hashtag, article_ids: list[int], by) -> None:
+    record_action(
+        Kind.HASHTAG_MERGED,
+        by,
+        hashtag_id=target.pk,
+        label=f"#{before['source']['name']} → #{target.name}",
+        before=before,
+        after={
+            "target": _hashtag_state(target),
+            "articles": len(set(article_ids)),
+            "articles_digest": ids_digest(article_ids),
+        },
+    )
 
 
 def _move_uses(source: Hashtag, target: Hashtag) -> None:
@@ -325,3 +469,158 @@ def recount_all() -> list[tuple[str, int, int]]:
     if fixed:
         record_change()
     return fixed
+
+
+def _in_chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _restore_spellings(model, tag: Hashtag, name: str, groups: list[list]) -> None:
+    """Every use of `tag` written `name`, but those of `groups` ([spelling, ids])."""
+    model.objects.filter(tag=tag).exclude(spelling=name).update(spelling=name)
+    for spelling, ids in groups:
+        for chunk in _in_chunks(ids):
+            model.objects.filter(tag=tag, content_object_id__in=chunk).update(spelling=spelling)
+
+
+def _slug_back(slug: str, key: str, pk: int) -> str:
+    """The slug a hashtag had, unless another hashtag took it since."""
+    if Hashtag.objects.filter(slug=slug).exclude(pk=pk).exists():
+        return unique_slug(key, exclude_pk=pk)
+    return slug
+
+
+@transaction.atomic
+def unrename(tag_id: int, before: dict, after: dict) -> Hashtag:
+    """Give a renamed hashtag its old name back: slug, aliases and its uses' spellings as they
+    were. Refused when the hashtag is gone or renamed again, or the old name is another's now."""
+    tag = Hashtag.objects.select_for_update().filter(pk=tag_id).first()
+    if tag is None:
+        raise UndoConflict(
+            _("#%(name)s was deleted since: there is nothing to rename back.")
+            % {"name": after["name"]}
+        )
+    if tag.key != after["key"]:
+        raise UndoConflict(
+            _("#%(name)s was renamed again since (it is #%(now)s now): undo that first.")
+            % {"name": after["name"], "now": tag.name}
+        )
+    taken = Hashtag.objects.exclude(pk=tag.pk)
+    if taken.filter(key=before["key"]).exists() or taken.filter(name=before["name"]).exists():
+        raise UndoConflict(
+            _(
+                "The name #%(old)s is used by another hashtag now: renaming #%(name)s back would "
+                "merge the two. Merge them yourself if that is what you want."
+            )
+            % {"old": before["name"], "name": tag.name}
+        )
+    if before["key"] != tag.key:
+        HashtagAlias.objects.filter(key=before["key"], tag=tag).delete()
+        # The name it leaves meant another hashtag before the rename: it does again.
+        if before["alias"] and Hashtag.objects.filter(pk=before["alias"]).exists():
+            HashtagAlias.objects.update_or_create(key=tag.key, defaults={"tag_id": before["alias"]})
+    tag.name = before["name"]
+    tag.slug = _slug_back(before["slug"], before["key"], tag.pk)
+    tag.save()
+    _restore_spellings(TaggedArticle, tag, before["name"], before["spellings"]["articles"])
+    _restore_spellings(TaggedCommentary, tag, before["name"], before["spellings"]["commentary"])
+    refresh_hashtags([tag.pk])
+    tag.refresh_from_db()
+    record_change(_article_ids(tag))
+    return tag
+
+
+@transaction.atomic
+def unmerge(before: dict, after: dict) -> tuple[Hashtag, Hashtag]:
+    """Give a merged-away hashtag back exactly what it had: its articles (each use's spelling
+    and origin), commentary, removals and aliases; the hashtag it went into keeps the rest.
+    Refused when that hashtag is gone, renamed, or on other articles than right after the merge,
+    or when the old name is another hashtag's now. Returns (the hashtag back, the other)."""
+    old, into = before["source"], after["target"]
+    target = Hashtag.objects.select_for_update().filter(pk=into["id"]).first()
+    if target is None:
+        raise UndoConflict(
+            _("#%(target)s was deleted since the merge: its articles cannot be split again.")
+            % {"target": into["name"]}
+        )
+    if target.key != into["key"]:
+        raise UndoConflict(
+            _("#%(target)s was renamed since the merge (it is #%(now)s now): undo that first.")
+            % {"target": into["name"], "now": target.name}
+        )
+    article_ids = _article_ids(target)
+    if ids_digest(article_ids) != after["articles_digest"]:
+        raise UndoConflict(
+            _(
+                "The articles of #%(target)s changed since the merge (%(then)s then, %(now)s "
+                "now): undoing it would have to guess which of them #%(source)s should get back."
+            )
+            % {
+                "target": target.name,
+                "source": old["name"],
+                "then": after["articles"],
+                "now": len(set(article_ids)),
+            }
+        )
+    if (
+        Hashtag.objects.filter(key=old["key"]).exists()
+        or Hashtag.objects.filter(name=old["name"]).exclude(pk=target.pk).exists()
+    ):
+        raise UndoConflict(
+            _("The name #%(source)s is used by another hashtag now: it cannot come back.")
+            % {"source": old["name"]}
+        )
+    # Names are unique, and the merged hashtag may be showing the old name (the most common
+    # spelling of its uses): the hashtag comes back under a name no hashtag can have ("#"), and
+    # takes its own once the other has its uses, and so its name, back.
+    source = Hashtag(
+        name=f"#{old['id']}",
+        key=old["key"],
+        search_key=fold(old["key"]),
+        slug=_slug_back(old["slug"], old["key"], old["id"]),
+        usage_count=0,
+    )
+    if not Hashtag.objects.filter(pk=old["id"]).exists():
+        source.pk = old["id"]  # the same id: links to it (history, caches) still work
+    (source,) = Hashtag.objects.bulk_create([source])
+    HashtagAlias.objects.filter(key=source.key).delete()
+    HashtagAlias.objects.filter(tag=target, key__in=before["aliases"]).update(tag=source)
+    for model, moved, both in (
+        (TaggedArticle, before["articles_moved"], before["articles_both"]),
+        (TaggedCommentary, before["commentary_moved"], before["commentary_both"]),
+    ):
+        owners = Article if model is TaggedArticle else Commentary
+        for *values, ids in moved:
+            fields = dict(zip(("spelling", "origin"), values, strict=False))
+            for chunk in _in_chunks(ids):
+                model.objects.filter(tag=target, content_object_id__in=chunk).update(
+                    tag=source, **fields
+                )
+        for *values, ids in both:
+            fields = dict(zip(("spelling", "origin"), values, strict=False))
+            for chunk in _in_chunks(ids):
+                present = owners.objects.filter(pk__in=chunk).values_list("pk", flat=True)
+                model.objects.bulk_create(
+                    [model(content_object_id=pk, tag=source, **fields) for pk in present],
+                    ignore_conflicts=True,
+                )
+    for chunk in _in_chunks(before["removals_moved"]):
+        HashtagRemoval.objects.filter(tag=target, article_id__in=chunk).update(tag=source)
+    for chunk in _in_chunks(before["removals_both"]):
+        present = Article.objects.filter(pk__in=chunk).values_list("pk", flat=True)
+        HashtagRemoval.objects.bulk_create(
+            [HashtagRemoval(article_id=pk, tag=source) for pk in present], ignore_conflicts=True
+        )
+    spellings = before["target_spellings"]
+    if spellings is not None:
+        name = before["target"]["name"]
+        _restore_spellings(TaggedArticle, target, name, spellings["articles"])
+        _restore_spellings(TaggedCommentary, target, name, spellings["commentary"])
+    refresh_hashtags([target.pk])
+    Hashtag.objects.filter(pk=source.pk).update(name=old["name"])
+    refresh_hashtags([source.pk])
+    source.refresh_from_db()
+    target.refresh_from_db()
+    record_change(article_ids)
+    return source, target

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, router
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
@@ -223,3 +224,52 @@ class ArchiveRevision(models.Model):
             cursor.execute(f"UPDATE {table} SET value = value + 1 WHERE id = ({pick})")
             if cursor.rowcount == 0:
                 cursor.execute(f"INSERT INTO {table} (value) VALUES (1)")
+
+
+class HistoryEntry(models.Model):
+    """One curator action, or one imported (or refused) file, as the history page lists it
+    (archive/history.py writes them). What it touched is kept as plain ids, not foreign keys:
+    the entry outlives the article, note or hashtag. `before` and `after` hold what an undo
+    needs (archive/undo.py) and what the page shows."""
+
+    class Kind(models.TextChoices):
+        NOTE_ADDED = "note_added", "note added"
+        NOTE_EDITED = "note_edited", "note edited"
+        NOTE_DELETED = "note_deleted", "note deleted"
+        ARTICLE_HASHTAGS = "article_hashtags", "article's hashtags edited"
+        HASHTAG_RENAMED = "hashtag_renamed", "hashtag renamed"
+        HASHTAG_MERGED = "hashtag_merged", "hashtags merged"
+        FILE_IMPORTED = "file_imported", "file imported"
+        FILE_REFUSED = "file_refused", "file refused"
+        UNDO = "undo", "undone"
+
+    created = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="history_entries",
+    )
+    # Who, as shown: the user's name when the entry was made, or "command line".
+    actor = models.CharField(max_length=150)
+    kind = models.CharField(max_length=32, db_index=True)
+    article_id = models.BigIntegerField(null=True, blank=True)
+    note_id = models.BigIntegerField(null=True, blank=True)
+    hashtag_id = models.BigIntegerField(null=True, blank=True)
+    # A short description of what it touched (an article's title, a hashtag's name, a file).
+    label = models.TextField(blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    undoes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by"
+    )
+
+    class Meta:
+        verbose_name = "history entry"
+        verbose_name_plural = "history entries"
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["-created", "-id"], name="history_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M} {self.actor} {self.kind} {self.label[:40]}"

@@ -4,6 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from annotations import api as write_api
+from annotations import history_views
 from annotations import views as curator
 from annotations.login import AdminLoginForm, ArchiveLoginView
 from archive import api, views
@@ -33,6 +34,8 @@ urlpatterns = [
     path("tags/<str:slug>/", views.tag_detail, name="tag_detail"),
     path("tags/<str:slug>/feed/", page_cache(TagFeed()), name="tag_feed"),
     path("tags/<str:slug>/rename/", curator.hashtag_rename, name="hashtag_rename"),
+    path("changes/", history_views.recent_changes, name="recent_changes"),
+    path("changes/<int:pk>/undo/", history_views.undo_change, name="undo_change"),
     path("search/", views.search_view, name="search"),
     path("search/feed/", SearchFeed(), name="search_feed"),
     path("feed/", page_cache(ArticleFeed()), name="feed"),

@@ -120,7 +120,9 @@ class CuratedReimportTests(BaseTestCase):
     def test_a_merge_is_remembered_too(self):
         surveillance = Hashtag.objects.get(key="surveillance")
         video = Hashtag.objects.get(key="vidéosurveillance")
-        self.client.post(f"/tags/{video.slug}/rename/", {"name": surveillance.name})
+        self.client.post(
+            f"/tags/{video.slug}/rename/", {"name": surveillance.name, "confirm": "merge"}
+        )
         self.assertFalse(Hashtag.objects.filter(key="vidéosurveillance").exists())
         run_import(self.edited_dump())
         self.assertFalse(Hashtag.objects.filter(key="vidéosurveillance").exists())

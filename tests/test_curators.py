@@ -172,7 +172,9 @@ class HashtagEditingTests(BaseTestCase):
         before = {h.article.pk for h in search("#surveillance", page_size=50).hits}
         count = Hashtag.objects.get(key="surveillance").usage_count
         target = Hashtag.objects.get(key="surveillance_de_masse")
-        response = self.client.post("/tags/surveillance_de_masse/rename/", {"name": "surveillance"})
+        response = self.client.post(
+            "/tags/surveillance_de_masse/rename/", {"name": "surveillance", "confirm": "merge"}
+        )
         merged = Hashtag.objects.get(key="surveillance")
         self.assertRedirects(response, merged.get_absolute_url(), fetch_redirect_response=False)
         self.assertFalse(Hashtag.objects.filter(pk=target.pk).exists())

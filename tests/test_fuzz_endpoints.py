@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from annotations.notes import create_note
-from archive.models import Article, Hashtag
+from archive.models import Article, Hashtag, HistoryEntry
 from tests.base import make_users
 
 PIECES = [
@@ -70,7 +70,8 @@ def q(text: str) -> str:
 
 
 # (URL name, what is sent). `{a}` is the article's id, `{n}` a note's id, `{t}` a hashtag's slug,
-# `{x}` the hostile string (percent-encoded in a path or a query string).
+# `{h}` a history entry's id, `{x}` the hostile string (percent-encoded in a path or a query
+# string).
 GETS = {
     "home": ["/?page={x}"],
     "article_detail": ["/articles/{a}/?q={x}"],
@@ -90,6 +91,7 @@ GETS = {
     "note_edit": ["/notes/{n}/edit/?{x}"],
     "note_delete": ["/notes/{n}/delete/?{x}"],
     "comments_start": ["/articles/{a}/comments/start/1/?{x}"],
+    "recent_changes": ["/changes/?user={x}&kind={x}&page={x}"],
 }
 FORMS = {
     "note_create": ("/articles/{a}/notes/new/", ["text", "quote", "quote_start"]),
@@ -99,6 +101,7 @@ FORMS = {
     "comments_start": ("/articles/{a}/comments/start/1/", ["confirm"]),
     "comments_unsplit": ("/articles/{a}/comments/unsplit/", ["confirm"]),
     "comment_join": ("/notes/{n}/join/", ["confirm"]),
+    "undo_change": ("/changes/{h}/undo/", ["back"]),
     "login": ("/accounts/login/", ["username", "password", "next"]),
     "logout": ("/accounts/logout/", ["next"]),
     "set_language": ("/i18n/setlang/", ["language", "next"]),
@@ -139,9 +142,12 @@ class FuzzEveryEndpointTests(TestCase):
         )
         cls.note = create_note(cls.article, cls.alice, "Une note #Chine", "surveillance")
         cls.tag = Hashtag.objects.get(key="chine")
+        cls.change = HistoryEntry.objects.get(note_id=cls.note.pk)
 
     def fill(self, template: str, text: str) -> str:
-        return template.format(a=self.article.pk, n=self.note.pk, t=self.tag.slug, x=q(text))
+        return template.format(
+            a=self.article.pk, n=self.note.pk, t=self.tag.slug, h=self.change.pk, x=q(text)
+        )
 
     def assert_no_server_error(self, response, what: str) -> None:
         self.assertLess(response.status_code, 500, what)

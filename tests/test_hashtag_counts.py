@@ -1,6 +1,6 @@
-"""Property: whatever curators, imports and deletions do, in any order, every hashtag's count is
-the number of articles it is on, and no alias hides a hashtag. Runs on both databases (the suite
-runs once on each)."""
+"""Property: whatever curators, imports, deletions and undos do, in any order, every hashtag's
+count is the number of articles it is on, and no alias hides a hashtag. Runs on both databases
+(the suite runs once on each)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from annotations.notes import create_note
 from archive.articles import delete_articles
 from archive.hashtags import delete_hashtags, merge, rename, set_article_hashtags
-from archive.models import Article, Hashtag, HashtagAlias, TaggedArticle
+from archive.history import Kind, UndoConflict
+from archive.models import Article, Hashtag, HashtagAlias, HistoryEntry, TaggedArticle
+from archive.undo import undo
 from tests.base import DEMO_DUMPS, make_users, run_import
 
 DUMP = (DEMO_DUMPS / "demo_seenthis_export.txt").read_text(encoding="utf-8")
@@ -31,6 +33,7 @@ OPERATIONS = [
     "note with a hashtag",
     "delete an article",
     "delete a hashtag",
+    "undo a rename or a merge",
 ]
 DUMP_TAGS = sorted(set(re.findall(r"#(\w+)", DUMP)))
 
@@ -103,3 +106,15 @@ class HashtagCountProperties(HypothesisTestCase):
             tag = self.pick(data, Hashtag.objects.all())
             if tag:
                 delete_hashtags([tag.pk])
+        elif operation == "undo a rename or a merge":
+            entry = self.pick(
+                data,
+                HistoryEntry.objects.filter(
+                    kind__in=[Kind.HASHTAG_RENAMED, Kind.HASHTAG_MERGED], undone_by=None
+                ),
+            )
+            if entry:
+                try:
+                    undo(entry.pk, self.alice)
+                except UndoConflict:
+                    pass  # refused: nothing changed, which the counts check too

@@ -3,8 +3,8 @@
 import json
 
 from annotations.models import Commentary
-from annotations.notes import create_note
-from archive.models import Article, Hashtag
+from annotations.notes import create_note, delete_commentary
+from archive.models import Article, Hashtag, HistoryEntry
 from tests.base import DEMO_DUMPS, BaseTestCase
 
 
@@ -15,6 +15,8 @@ class WriteEndpointTests(BaseTestCase):
         self.article = Article.objects.get(title__startswith="La vidéosurveillance")
         self.note = create_note(self.article, self.alice, "note d’alice")
         self.tag = Hashtag.objects.get(key="surveillance")
+        delete_commentary(create_note(self.article, self.alice, "note effacée"), by=self.alice)
+        self.deleted = HistoryEntry.objects.get(kind=HistoryEntry.Kind.NOTE_DELETED)
         self.before = self.snapshot()
 
     def snapshot(self):
@@ -25,13 +27,14 @@ class WriteEndpointTests(BaseTestCase):
         )
 
     def endpoints(self):
-        a, n, t = self.article.pk, self.note.pk, self.tag.slug
+        a, n, t, h = self.article.pk, self.note.pk, self.tag.slug, self.deleted.pk
         return [
             ("post", f"/articles/{a}/notes/new/", {"text": "x"}, "form"),
             ("post", f"/notes/{n}/edit/", {"text": "x"}, "form"),
             ("post", f"/notes/{n}/delete/", {}, "form"),
             ("post", f"/articles/{a}/hashtags/", {"hashtags": "#x"}, "form"),
             ("post", f"/tags/{t}/rename/", {"name": "x"}, "form"),
+            ("post", f"/changes/{h}/undo/", {}, "form"),
             ("post", f"/api/articles/{a}/commentary/", {"text": "x"}, "json"),
             ("patch", f"/api/commentary/{n}/", {"text": "x"}, "json"),
             ("delete", f"/api/commentary/{n}/", {}, "json"),

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from archive.changes import record_change
 from archive.hashtags import refresh_hashtags
+from archive.history import Kind, record_action
 from archive.importer import jsonformat
 from archive.importer.decode import LegacyEncoding, TextSource, open_dump
 from archive.importer.errors import DumpError
@@ -54,9 +55,11 @@ def import_paths(
     tags: Iterable[str] = (),
     progress: Progress | None = None,
     comments_from: int | None = None,
+    user=None,
 ) -> ImportSummary:
     """Import files and folders; each file lands whole or not at all. `comments_from`: for one
-    plain article, the line where its reader comments start."""
+    plain article, the line where its reader comments start. Each file imported or refused is
+    recorded in the history as `user`'s (None: the command line)."""
     started = time.perf_counter()
     summary = ImportSummary()
     files = expand_paths(paths)
@@ -78,10 +81,17 @@ def import_paths(
                         progress=progress,
                         worker=worker,
                         comments_from=comments_from,
+                        user=user,
                     )
                 )
             except DumpError as error:
                 summary.errors.append(error)
+                record_action(
+                    Kind.FILE_REFUSED,
+                    user,
+                    label=error.path,
+                    after={"line": error.line, "reason": error.message},
+                )
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -140,11 +150,12 @@ def import_file(
     progress: Progress | None = None,
     worker: PreparationWorker | None = None,
     comments_from: int | None = None,
+    user=None,
 ) -> FileResult:
     """Import one file in one transaction: all of it, or nothing (DumpError)."""
     source = open_dump(path)
     options = {"title": title, "url": url, "tags": tags, "progress": progress, "worker": worker}
-    options["comments_from"] = comments_from
+    options.update(comments_from=comments_from, user=user)
     for _ in range(2):  # UTF-8, then cp1252 or latin-1, then latin-1, which reads any byte
         try:
             return _import_source(source, **options)
@@ -154,7 +165,7 @@ def import_file(
 
 
 def _import_source(
-    source: TextSource, *, title, url, tags, progress, worker, comments_from
+    source: TextSource, *, title, url, tags, progress, worker, comments_from, user
 ) -> FileResult:
     path = source.path
     result = FileResult(path=str(path), warnings=source.warnings)
@@ -180,10 +191,29 @@ def _import_source(
             writer.abandon()  # after an error: drop the batches still being prepared
         source.check_unchanged()  # a file still being written: refused, nothing kept
         refresh_hashtags(result.tags, usage_deltas=writer.usage_deltas, names_for=writer.renamed)
+        _record_import(result, user)
         record_change()  # every article was indexed as its batch was written
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
     return result
+
+
+def _record_import(result: FileResult, user) -> None:
+    """The file's line in the history: its summary counts, no more (a file may hold a million
+    posts)."""
+    counts = ("new", "updated", "unchanged", "replies", "curated", "curator_fields")
+    record_action(
+        Kind.FILE_IMPORTED,
+        user,
+        label=result.path,
+        after={
+            "format": result.format,
+            **{name: getattr(result, name) for name in counts},
+            "reanchored": len(result.reanchored),
+            "lost": len(result.lost),
+            "warnings": len(result.warnings),
+        },
+    )
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 import sys
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
@@ -36,6 +37,11 @@ class Command(BaseCommand):
             help="for one plain article: the line where its readers' comments start (they "
             "become replies, one per paragraph; later imports of the article remember it)",
         )
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help="whose import it is in the history of changes (default: the command line)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="never draw a progress bar")
 
     def handle(self, *args, **options):
@@ -52,6 +58,11 @@ class Command(BaseCommand):
                         f" ({control_names(value)})"
                     )
         show_bar = not options["no_progress"] and sys.stderr.isatty()
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"no user named {options['user']!r}")
         if connection.vendor == "sqlite":
             # Another import holds the write lock: wait for it (the pages' 30 s is too short).
             with connection.cursor() as cursor:
@@ -64,6 +75,7 @@ class Command(BaseCommand):
                 tags=options["tags"],
                 progress=ProgressBar(sys.stderr) if show_bar else None,
                 comments_from=options["comments_from"],
+                user=user,
             )
         except DumpError as error:
             raise CommandError(str(error)) from None

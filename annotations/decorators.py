@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 
-from annotations.permissions import can_edit_hashtags, is_curator
+from annotations.permissions import can_edit_hashtags, can_import, is_curator
 
 
 def _page_guard(allowed):
@@ -28,6 +28,7 @@ def _page_guard(allowed):
 
 curator_required = _page_guard(is_curator)
 tag_editor_required = _page_guard(can_edit_hashtags)
+importer_required = _page_guard(can_import)
 
 
 def api_curator_required(view):

@@ -6,7 +6,7 @@ from django.urls import include, path
 from annotations import api as write_api
 from annotations import views as curator
 from annotations.login import AdminLoginForm, ArchiveLoginView
-from archive import api, views
+from archive import api, import_views, views
 from archive.feeds import ArticleFeed, SearchFeed, TagFeed
 from archive.pagecache import page_cache
 from archive.sitemaps import ArticleSitemap, HashtagSitemap
@@ -33,6 +33,11 @@ urlpatterns = [
     path("tags/<str:slug>/", views.tag_detail, name="tag_detail"),
     path("tags/<str:slug>/feed/", page_cache(TagFeed()), name="tag_feed"),
     path("tags/<str:slug>/rename/", curator.hashtag_rename, name="hashtag_rename"),
+    path("imports/", import_views.history, name="import_history"),
+    path("imports/new/", import_views.upload, name="import_upload"),
+    path("imports/<int:pk>/", import_views.run_detail, name="import_run"),
+    path("imports/<int:pk>/status/", import_views.run_status, name="import_status"),
+    path("imports/files/<int:pk>/", import_views.file_articles, name="imported_file"),
     path("search/", views.search_view, name="search"),
     path("search/feed/", SearchFeed(), name="search_feed"),
     path("feed/", page_cache(ArticleFeed()), name="feed"),

@@ -19,6 +19,7 @@ from archive.uploads import (
     UploadRefused,
     plan_upload,
     read_progress,
+    refuse_too_large,
     remove_upload,
     store_upload,
 )
@@ -34,6 +35,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
+            refuse_too_large(request)
             planned = plan_upload(request.FILES.getlist("dumps"), limits)
             folder, stored = store_upload(planned)
         except UploadRefused as refused:

@@ -256,6 +256,12 @@ ARCHIVE_UPLOAD_ZIP_MAX_BYTES = env_positive_int("ARCHIVE_UPLOAD_ZIP_MAX_BYTES", 
 # Django refuses a request with more files than this before any view runs: one more than ours,
 # so that our own limit's message is the one curators see.
 DATA_UPLOAD_MAX_NUMBER_FILES = ARCHIVE_UPLOAD_MAX_FILES + 1
+# An upload far past ARCHIVE_UPLOAD_MAX_BYTES is not written to disk before it is refused.
+FILE_UPLOAD_HANDLERS = [
+    "archive.uploads.UploadSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

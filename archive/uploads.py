@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 COPY_BYTES = 1 << 20
 PROGRESS_FILE = "progress.json"
 MAX_NAME_CHARS = 300
+FORM_BYTES = 1 << 20  # what a request may hold besides its files' bytes (fields, part headers)
 
 
 class UploadRefused(Exception):
@@ -82,6 +84,39 @@ class _Planned:
     size: int
     upload: UploadedFile
     member: zipfile.ZipInfo | None = None
+
+
+class UploadSizeLimit(FileUploadHandler):
+    """First of the upload handlers (settings.FILE_UPLOAD_HANDLERS): a request larger than an
+    upload may be has its files dropped unread, before Django writes them to disk, and is marked
+    `upload_too_large` for the view to refuse (the form's fields, CSRF token first, are read)."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.too_large = content_length > settings.ARCHIVE_UPLOAD_MAX_BYTES + FORM_BYTES
+        self.request.upload_too_large = self.too_large
+        self.request.upload_bytes = content_length
+
+    def new_file(self, *args, **kwargs):
+        if self.too_large:
+            raise StopUpload(connection_reset=False)
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def refuse_too_large(request) -> None:
+    """UploadRefused if UploadSizeLimit dropped the request's files."""
+    if getattr(request, "upload_too_large", False):
+        raise UploadRefused(
+            _("The upload is %(size)s: it may be %(max)s at most.")
+            % {
+                "size": _size(request.upload_bytes),
+                "max": _size(settings.ARCHIVE_UPLOAD_MAX_BYTES),
+            }
+        )
 
 
 def _size(n: int) -> str:

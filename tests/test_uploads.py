@@ -277,3 +277,45 @@ def test_status_is_json_without_cache(site):
     assert response["Content-Type"] == "application/json"
     assert "no-store" in response["Cache-Control"]
     assert json.loads(response.content)["url"] == f"/imports/{run.pk}/"
+
+
+def test_an_upload_far_too_large_is_refused_before_its_files_are_stored(site, settings):
+    settings.ARCHIVE_UPLOAD_MAX_BYTES = 1000
+    response = upload(client_for(site.alice), ("huge.txt", b"x" * 1_200_000), status=400)
+    assert "The upload is 1.1" in visible(response.content.decode())
+    assert not ImportRun.objects.exists() and not DBTaskResult.objects.exists()
+
+
+def test_control_characters_in_names_never_reach_a_message(site):
+    """Django drops them from an uploaded file's name; a zip member's name is refused."""
+    alice = client_for(site.alice)
+    upload(alice, ("bad\x1bname.txt", PLAIN_DUMP.read_bytes()))
+    assert ImportRun.objects.get().uploaded[0]["name"] == "badname.txt"
+    response = upload(alice, ("a.zip", zipped({"bad\x1bname.txt": b"- x"})), status=400)
+    assert "control characters" in visible(response.content.decode())
+
+
+def test_without_javascript_the_page_refreshes_itself_until_the_import_is_over(site):
+    alice = client_for(site.alice)
+    upload(alice, ("a.txt", PLAIN_DUMP.read_bytes()))
+    run = ImportRun.objects.get()
+    refresh = '<noscript><meta http-equiv="refresh" content="3"></noscript>'
+    assert refresh in alice.get(f"/imports/{run.pk}/").content.decode()
+    run_worker()
+    assert refresh not in alice.get(f"/imports/{run.pk}/").content.decode()
+
+
+def test_the_import_pages_in_french(site):
+    alice = client_for(site.alice)
+    french = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
+    page = visible(alice.get("/imports/new/", **french).content.decode())
+    assert "Importer des exports" in page and "Fichiers d’export, ou un zip de ceux-ci" in page
+    run_import(PLAIN_DUMP)
+    page = visible(alice.get("/imports/", **french).content.decode())
+    assert "Historique des imports" in page and "ligne de commande" in page and "Inchangés" in page
+    response = alice.post(
+        "/imports/new/",
+        {"dumps": [SimpleUploadedFile("a.zip", zipped({"../a.txt": b"x"}))]},
+        **french,
+    )
+    assert "pointe hors de son dossier" in visible(response.content.decode())

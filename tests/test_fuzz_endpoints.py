@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from annotations.notes import create_note
-from archive.models import Article, Hashtag
+from archive.models import Article, Hashtag, ImportedFile, ImportRun
 from tests.base import make_users
 
 PIECES = [
@@ -70,6 +70,7 @@ def q(text: str) -> str:
 
 
 # (URL name, what is sent). `{a}` is the article's id, `{n}` a note's id, `{t}` a hashtag's slug,
+# `{r}` an import's id, `{f}` an imported file's id,
 # `{x}` the hostile string (percent-encoded in a path or a query string).
 GETS = {
     "home": ["/?page={x}"],
@@ -90,6 +91,11 @@ GETS = {
     "note_edit": ["/notes/{n}/edit/?{x}"],
     "note_delete": ["/notes/{n}/delete/?{x}"],
     "comments_start": ["/articles/{a}/comments/start/1/?{x}"],
+    "import_history": ["/imports/?page={x}"],
+    "import_upload": ["/imports/new/?{x}"],
+    "import_run": ["/imports/{r}/?{x}"],
+    "import_status": ["/imports/{r}/status/?{x}"],
+    "imported_file": ["/imports/files/{f}/?page={x}"],
 }
 FORMS = {
     "note_create": ("/articles/{a}/notes/new/", ["text", "quote", "quote_start"]),
@@ -102,6 +108,7 @@ FORMS = {
     "login": ("/accounts/login/", ["username", "password", "next"]),
     "logout": ("/accounts/logout/", ["next"]),
     "set_language": ("/i18n/setlang/", ["language", "next"]),
+    "import_upload": ("/imports/new/", ["dumps"]),
 }
 JSON = {
     "api_commentary_create": ("post", "/api/articles/{a}/commentary/"),
@@ -139,9 +146,20 @@ class FuzzEveryEndpointTests(TestCase):
         )
         cls.note = create_note(cls.article, cls.alice, "Une note #Chine", "surveillance")
         cls.tag = Hashtag.objects.get(key="chine")
+        cls.import_run = ImportRun.objects.create(source=ImportRun.Source.COMMAND, status="done")
+        cls.imported = ImportedFile.objects.create(
+            run=cls.import_run, position=1, name="dump.txt", new=1, new_articles=[cls.article.pk]
+        )
 
     def fill(self, template: str, text: str) -> str:
-        return template.format(a=self.article.pk, n=self.note.pk, t=self.tag.slug, x=q(text))
+        return template.format(
+            a=self.article.pk,
+            n=self.note.pk,
+            t=self.tag.slug,
+            r=self.import_run.pk,
+            f=self.imported.pk,
+            x=q(text),
+        )
 
     def assert_no_server_error(self, response, what: str) -> None:
         self.assertLess(response.status_code, 500, what)

@@ -25,20 +25,25 @@ class ImportHistory:
 
     def __init__(self, run: ImportRun) -> None:
         self.run = run
-        self.position = run.files.count()
+        self.position = run.files.count() if run.pk else 0
 
     @classmethod
     def begin(cls, run: ImportRun | None, files_total: int) -> ImportHistory:
-        """Start the entry: the upload's (queued until now), or a new one for the command."""
+        """Start the entry: an upload's, queued until now, is marked running; the command's is
+        written with its first file (before, it would wait for another import's write lock on
+        SQLite before opening a file)."""
         if run is None:
             run = ImportRun(source=ImportRun.Source.COMMAND, who=_command_user())
         run.status = ImportRun.Status.RUNNING
         run.started = timezone.now()
         run.files_total = files_total
-        run.save()
+        if run.pk:
+            run.save(update_fields=["status", "started", "files_total"])
         return cls(run)
 
     def _file(self, name: str, **values) -> ImportedFile:
+        if not self.run.pk:
+            self.run.save()
         self.position += 1
         return ImportedFile.objects.create(
             run=self.run, position=self.position, name=name, **values
@@ -67,7 +72,7 @@ class ImportHistory:
         self.run.status = ImportRun.Status.DONE
         self.run.summary = summary.describe()
         self.run.finished = timezone.now()
-        self.run.save(update_fields=["status", "summary", "finished"])
+        self.run.save()
 
     def stopped(self, reason: str) -> None:
         stop_run(self.run, reason)
@@ -78,7 +83,7 @@ def stop_run(run: ImportRun, reason: str) -> None:
     run.status = ImportRun.Status.FAILED
     run.error = reason
     run.finished = timezone.now()
-    run.save(update_fields=["status", "error", "finished"])
+    run.save()
 
 
 def files_done(run: ImportRun) -> int:

@@ -84,7 +84,3 @@ def stop_run(run: ImportRun, reason: str) -> None:
     run.error = reason
     run.finished = timezone.now()
     run.save()
-
-
-def files_done(run: ImportRun) -> int:
-    return run.files.count()

@@ -7,7 +7,7 @@ SHARED_DUMPS ?= $(or $(ARCHIVE_SHARED_DUMPS),../shared/dumps)
 HOST ?= 127.0.0.1:8000
 export DEBUG ?= 1
 
-.PHONY: init run serve demo test test-sqlite test-postgres test-pgbouncer lint browser-deps pg-deps bench clean
+.PHONY: init run serve worker demo test test-sqlite test-postgres test-pgbouncer lint browser-deps pg-deps bench clean
 
 # Create the virtual environment and install the project with its test tools.
 $(VENV)/.installed: pyproject.toml
@@ -23,9 +23,17 @@ demo: init
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py import_dump fixtures/dumps $(wildcard $(SHARED_DUMPS))
 
-# Everything: venv, database, demo data, then serve on http://127.0.0.1:8000/
+# Everything: venv, database, demo data, then serve on http://127.0.0.1:8000/ with the import
+# worker beside the server (uploads are imported in the background). Ctrl-C stops both, and
+# the worker stops when the server does.
 run: demo
+	@$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
+
+# The import worker alone (production runs it beside gunicorn: README).
+worker: init
+	$(PY) manage.py db_worker
 
 serve: init
 	$(PY) manage.py runserver $(HOST)

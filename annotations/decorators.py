@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 
-from annotations.permissions import can_edit_hashtags, can_see_history, is_curator
+from annotations.permissions import can_edit_hashtags, can_import, can_see_history, is_curator
 
 
 def _page_guard(allowed):
@@ -29,6 +29,7 @@ def _page_guard(allowed):
 curator_required = _page_guard(is_curator)
 tag_editor_required = _page_guard(can_edit_hashtags)
 history_required = _page_guard(can_see_history)
+importer_required = _page_guard(can_import)
 
 
 def api_curator_required(view):

@@ -12,6 +12,7 @@ CURATOR_PERMISSIONS = [
     ("annotations", "change_commentary"),
     ("annotations", "delete_commentary"),
     ("archive", "edit_hashtags"),
+    ("archive", "import_dumps"),
 ]
 
 
@@ -25,6 +26,11 @@ def is_curator(user: User | AnonymousUser) -> bool:
 
 def can_edit_hashtags(user: User | AnonymousUser) -> bool:
     return _has(user, "archive.edit_hashtags")
+
+
+def can_import(user: User | AnonymousUser) -> bool:
+    """Upload dumps and read the import history."""
+    return _has(user, "archive.import_dumps")
 
 
 def _may_touch_note(user: User | AnonymousUser, commentary, own_permission: str) -> bool:

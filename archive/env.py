@@ -45,6 +45,14 @@ def env_whole_number(name: str, default: int, maximum: int) -> int:
     return value
 
 
+def env_positive_int(name: str, default: int) -> int:
+    """A whole number of 1 or more (a size, a count)."""
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name}={os.environ.get(name)!r} must be 1 or more.")
+    return value
+
+
 def env_cache_limits(prefix: str, seconds: int, entries: int) -> tuple[int, int]:
     """`<prefix>_SECONDS` (0 turns the cache off) and `<prefix>_ENTRIES` of a per-process cache."""
     kept_seconds = env_int(f"{prefix}_SECONDS", seconds)

@@ -273,3 +273,76 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.actor} {self.kind} {self.label[:40]}"
+
+
+class ImportRun(models.Model):
+    """One import: from the command line, or a curator's upload (run in the background).
+    Written by archive/import_history.py, which archive/importer/run.py calls."""
+
+    class Source(models.TextChoices):
+        COMMAND = "command", "command line"
+        BROWSER = "browser", "browser"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    who = models.CharField(max_length=150, blank=True, help_text="User name (kept if deleted).")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    files_total = models.PositiveIntegerField(default=0)
+    # An upload's folder under ARCHIVE_UPLOAD_DIR while it waits for the worker, and its files:
+    # [{"name": as uploaded, "stored": path in the folder}].
+    upload_folder = models.CharField(max_length=64, blank=True)
+    uploaded = models.JSONField(default=list, blank=True)
+    summary = models.TextField(blank=True, help_text="As the import command prints it.")
+    error = models.TextField(blank=True, help_text="Why the import stopped, if it did.")
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        permissions = [("import_dumps", "Can import dumps and see the import history")]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.source}, {self.status})"
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ImportedFile(models.Model):
+    """One file of an import: what it changed, or why it was refused (nothing kept)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField()
+    name = models.TextField(help_text="As given to the command, or as uploaded.")
+    format = models.CharField(max_length=16, blank=True)
+    new = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    refused = models.TextField(blank=True, help_text='"name:line: reason"; nothing was kept.')
+    warnings = models.JSONField(default=list, blank=True)
+    reanchored = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    anchor_lines = models.JSONField(default=list, blank=True)
+    # The articles this file added and changed (ids), for the history's link to them.
+    new_articles = models.JSONField(default=list, blank=True)
+    updated_articles = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="unique_imported_file")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,6 +12,7 @@ from archive.env import (
     env_cache_limits,
     env_int,
     env_list,
+    env_positive_int,
     env_whole_number,
     production_secret_key,
     replica_databases,
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "archive.apps.ArchiveConfig",
     "annotations.apps.AnnotationsConfig",
 ]
@@ -237,6 +240,28 @@ ARCHIVE_SEARCH_COUNT_LIMIT = env_int("ARCHIVE_SEARCH_COUNT_LIMIT", 10000)
 # second process while the first parses and writes; off: everything in one process.
 ARCHIVE_IMPORT_WORKER = env_bool("ARCHIVE_IMPORT_WORKER", (os.cpu_count() or 1) > 1)
 ARCHIVE_IMPORT_WORKER_BYTES = env_int("ARCHIVE_IMPORT_WORKER_BYTES", 4_000_000)
+
+# Imports from the browser (archive/uploads.py) run in the background: django-tasks' database
+# backend keeps the queue, `manage.py db_worker` runs it (README). Uploaded dumps wait in
+# ARCHIVE_UPLOAD_DIR, which the web and worker processes must both reach.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+ARCHIVE_UPLOAD_DIR = Path(os.environ.get("ARCHIVE_UPLOAD_DIR", VAR_DIR / "uploads"))
+# What an upload may hold; past these it is refused before anything is stored or imported.
+ARCHIVE_UPLOAD_MAX_FILE_BYTES = env_positive_int("ARCHIVE_UPLOAD_MAX_FILE_BYTES", 200_000_000)
+ARCHIVE_UPLOAD_MAX_BYTES = env_positive_int("ARCHIVE_UPLOAD_MAX_BYTES", 500_000_000)
+ARCHIVE_UPLOAD_MAX_FILES = env_positive_int("ARCHIVE_UPLOAD_MAX_FILES", 100)
+# A zip's members (files and folders) and their total size once uncompressed (zip bombs).
+ARCHIVE_UPLOAD_ZIP_MAX_MEMBERS = env_positive_int("ARCHIVE_UPLOAD_ZIP_MAX_MEMBERS", 1000)
+ARCHIVE_UPLOAD_ZIP_MAX_BYTES = env_positive_int("ARCHIVE_UPLOAD_ZIP_MAX_BYTES", 1_000_000_000)
+# Django refuses a request with more files than this before any view runs: one more than ours,
+# so that our own limit's message is the one curators see.
+DATA_UPLOAD_MAX_NUMBER_FILES = ARCHIVE_UPLOAD_MAX_FILES + 1
+# An upload far past ARCHIVE_UPLOAD_MAX_BYTES is not written to disk before it is refused.
+FILE_UPLOAD_HANDLERS = [
+    "archive.uploads.UploadSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

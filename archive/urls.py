@@ -7,7 +7,7 @@ from annotations import api as write_api
 from annotations import history_views
 from annotations import views as curator
 from annotations.login import AdminLoginForm, ArchiveLoginView
-from archive import api, views
+from archive import api, import_views, views
 from archive.feeds import ArticleFeed, SearchFeed, TagFeed
 from archive.pagecache import page_cache
 from archive.sitemaps import ArticleSitemap, HashtagSitemap
@@ -36,6 +36,11 @@ urlpatterns = [
     path("tags/<str:slug>/rename/", curator.hashtag_rename, name="hashtag_rename"),
     path("changes/", history_views.recent_changes, name="recent_changes"),
     path("changes/<int:pk>/undo/", history_views.undo_change, name="undo_change"),
+    path("imports/", import_views.history, name="import_history"),
+    path("imports/new/", import_views.upload, name="import_upload"),
+    path("imports/<int:pk>/", import_views.run_detail, name="import_run"),
+    path("imports/<int:pk>/status/", import_views.run_status, name="import_status"),
+    path("imports/files/<int:pk>/", import_views.file_articles, name="imported_file"),
     path("search/", views.search_view, name="search"),
     path("search/feed/", SearchFeed(), name="search_feed"),
     path("feed/", page_cache(ArticleFeed()), name="feed"),

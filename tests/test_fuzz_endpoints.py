@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from annotations.notes import create_note
-from archive.models import Article, Hashtag, HistoryEntry
+from archive.models import Article, Hashtag, HistoryEntry, ImportedFile, ImportRun
 from tests.base import make_users
 
 PIECES = [
@@ -70,8 +70,8 @@ def q(text: str) -> str:
 
 
 # (URL name, what is sent). `{a}` is the article's id, `{n}` a note's id, `{t}` a hashtag's slug,
-# `{h}` a history entry's id, `{x}` the hostile string (percent-encoded in a path or a query
-# string).
+# `{h}` a history entry's id, `{r}` an import's id, `{f}` an imported file's id,
+# `{x}` the hostile string (percent-encoded in a path or a query string).
 GETS = {
     "home": ["/?page={x}"],
     "article_detail": ["/articles/{a}/?q={x}"],
@@ -92,6 +92,11 @@ GETS = {
     "note_delete": ["/notes/{n}/delete/?{x}"],
     "comments_start": ["/articles/{a}/comments/start/1/?{x}"],
     "recent_changes": ["/changes/?user={x}&kind={x}&page={x}"],
+    "import_history": ["/imports/?page={x}"],
+    "import_upload": ["/imports/new/?{x}"],
+    "import_run": ["/imports/{r}/?{x}"],
+    "import_status": ["/imports/{r}/status/?{x}"],
+    "imported_file": ["/imports/files/{f}/?page={x}"],
 }
 FORMS = {
     "note_create": ("/articles/{a}/notes/new/", ["text", "quote", "quote_start"]),
@@ -105,6 +110,7 @@ FORMS = {
     "login": ("/accounts/login/", ["username", "password", "next"]),
     "logout": ("/accounts/logout/", ["next"]),
     "set_language": ("/i18n/setlang/", ["language", "next"]),
+    "import_upload": ("/imports/new/", ["dumps"]),
 }
 JSON = {
     "api_commentary_create": ("post", "/api/articles/{a}/commentary/"),
@@ -143,10 +149,20 @@ class FuzzEveryEndpointTests(TestCase):
         cls.note = create_note(cls.article, cls.alice, "Une note #Chine", "surveillance")
         cls.tag = Hashtag.objects.get(key="chine")
         cls.change = HistoryEntry.objects.get(note_id=cls.note.pk)
+        cls.import_run = ImportRun.objects.create(source=ImportRun.Source.COMMAND, status="done")
+        cls.imported = ImportedFile.objects.create(
+            run=cls.import_run, position=1, name="dump.txt", new=1, new_articles=[cls.article.pk]
+        )
 
     def fill(self, template: str, text: str) -> str:
         return template.format(
-            a=self.article.pk, n=self.note.pk, t=self.tag.slug, h=self.change.pk, x=q(text)
+            a=self.article.pk,
+            n=self.note.pk,
+            t=self.tag.slug,
+            h=self.change.pk,
+            r=self.import_run.pk,
+            f=self.imported.pk,
+            x=q(text),
         )
 
     def assert_no_server_error(self, response, what: str) -> None:

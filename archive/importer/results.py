@@ -24,6 +24,8 @@ class FileResult:
     tags: set[int] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     anchors: list[AnchorChange] = field(default_factory=list)  # re-anchored or lost
+    new_ids: list[int] = field(default_factory=list)  # the articles added, for the history
+    updated_ids: list[int] = field(default_factory=list)  # and those changed
 
     @property
     def reanchored(self) -> list[AnchorChange]:

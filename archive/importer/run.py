@@ -17,11 +17,13 @@ from archive.history import Kind, record_action
 from archive.importer import jsonformat
 from archive.importer.decode import LegacyEncoding, TextSource, open_dump
 from archive.importer.errors import DumpError
+from archive.importer.history import ImportHistory
 from archive.importer.lock import lock_imports
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
 from archive.importer.results import FileResult, ImportSummary, Progress
 from archive.importer.worker import PreparationWorker, WorkerError
 from archive.importer.writer import BatchWriter
+from archive.models import ImportRun
 from archive.search.analysis import forget as forget_analysed_words
 from archive.search.spelling import forget_pending
 from archive.text import hashtag_key
@@ -32,7 +34,7 @@ IMPORT_CACHE_KIB = 128 * 1024
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
-        path = Path(raw)
+        path = raw if isinstance(raw, Path) else Path(raw)  # keeps an uploads.ShownPath
         if path.is_dir():
             found.extend(
                 sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
@@ -56,10 +58,12 @@ def import_paths(
     progress: Progress | None = None,
     comments_from: int | None = None,
     user=None,
+    run: ImportRun | None = None,
 ) -> ImportSummary:
     """Import files and folders; each file lands whole or not at all. `comments_from`: for one
     plain article, the line where its reader comments start. Each file imported or refused is
-    recorded in the history as `user`'s (None: the command line)."""
+    recorded in the history of changes as `user`'s (None: the command line), and in the import
+    history: in `run` (an upload's, queued), or a new entry."""
     started = time.perf_counter()
     summary = ImportSummary()
     files = expand_paths(paths)
@@ -69,30 +73,38 @@ def import_paths(
             None,
             "--comments-from applies to one plain article: name a single file",
         )
-    with preparation_worker(sum(_size(p) for p in files)) as worker, _bulk_load_cache():
-        for path in files:
-            try:
-                summary.files.append(
-                    import_file(
-                        path,
-                        title=title,
-                        url=url,
-                        tags=tags,
-                        progress=progress,
-                        worker=worker,
-                        comments_from=comments_from,
-                        user=user,
+    history = ImportHistory.begin(run, len(files), user)
+    try:
+        with preparation_worker(sum(_size(p) for p in files)) as worker, _bulk_load_cache():
+            for path in files:
+                try:
+                    summary.files.append(
+                        import_file(
+                            path,
+                            title=title,
+                            url=url,
+                            tags=tags,
+                            progress=progress,
+                            worker=worker,
+                            comments_from=comments_from,
+                            user=user,
+                        )
                     )
-                )
-            except DumpError as error:
-                summary.errors.append(error)
-                record_action(
-                    Kind.FILE_REFUSED,
-                    user,
-                    label=error.path,
-                    after={"line": error.line, "reason": error.message},
-                )
+                    history.imported(summary.files[-1])
+                except DumpError as error:
+                    summary.errors.append(error)
+                    record_action(
+                        Kind.FILE_REFUSED,
+                        user,
+                        label=error.path,
+                        after={"line": error.line, "reason": error.message},
+                    )
+                    history.refused(error)
+    except BaseException as error:
+        history.stopped(str(error) or type(error).__name__)
+        raise
     summary.seconds = time.perf_counter() - started
+    history.finish(summary)
     return summary
 
 

@@ -271,6 +271,8 @@ class BatchWriter:
         Article.objects.bulk_update(to_update, fields)
         self.result.new += len(new_items)
         self.result.updated += len(to_update)
+        self.result.new_ids += [ids[item.post.key] for item in new_items]
+        self.result.updated_ids += [article.pk for article in to_update]
         written = [(item.post, ids[item.post.key]) for item in items]
         kept_ids = [ids[item.post.key] for item in items if item.post.key in existing]
         tags = self._hashtags_of(written)

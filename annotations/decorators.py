@@ -6,7 +6,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 
-from annotations.permissions import can_edit_hashtags, is_curator
+from annotations.permissions import (
+    can_add_articles,
+    can_edit_articles,
+    can_edit_hashtags,
+    is_curator,
+)
 
 
 def _page_guard(allowed):
@@ -28,6 +33,8 @@ def _page_guard(allowed):
 
 curator_required = _page_guard(is_curator)
 tag_editor_required = _page_guard(can_edit_hashtags)
+article_adder_required = _page_guard(can_add_articles)
+article_editor_required = _page_guard(can_edit_articles)
 
 
 def api_curator_required(view):

@@ -10,6 +10,9 @@ CURATOR_PERMISSIONS = [
     ("annotations", "change_commentary"),
     ("annotations", "delete_commentary"),
     ("archive", "edit_hashtags"),
+    # Articles added and edited in the browser (annotations/article_views.py).
+    ("archive", "add_article"),
+    ("archive", "change_article"),
 ]
 
 
@@ -23,6 +26,14 @@ def is_curator(user: User | AnonymousUser) -> bool:
 
 def can_edit_hashtags(user: User | AnonymousUser) -> bool:
     return _has(user, "archive.edit_hashtags")
+
+
+def can_add_articles(user: User | AnonymousUser) -> bool:
+    return _has(user, "archive.add_article")
+
+
+def can_edit_articles(user: User | AnonymousUser) -> bool:
+    return _has(user, "archive.change_article")
 
 
 def _may_touch_note(user: User | AnonymousUser, commentary, own_permission: str) -> bool:

@@ -165,8 +165,8 @@ class SearchBackend:
         newest_first: bool = True,
     ) -> tuple[list[int], int, bool]:
         """Articles for a query with no required words (hashtags, exclusions): newest first, or
-        oldest first."""
-        order = "a.created DESC, a.id" if newest_first else "a.created, a.id DESC"
+        oldest first (by their date: Article.sort_date, the article_newest index)."""
+        order = "a.sort_date DESC, a.id" if newest_first else "a.sort_date, a.id DESC"
         tag_ids = self.tag_ids(query)
         where, params = filter_sql(query, "a.id", language, tag_ids)
         if query.excluded:

@@ -174,15 +174,15 @@ class Article(models.Model):
             kwargs["update_fields"] = {*update_fields, "sort_date"}
         super().save(*args, **kwargs)
 
-    @property
-    def added_by_curators(self) -> bool:
-        return self.external_key.startswith(CURATOR_KEY_PREFIX)
-
     def get_absolute_url(self) -> str:
         slug = title_slug(self.title)
         if slug:
             return reverse_cached("article_detail_slug", self.pk, slug)
         return reverse_cached("article_detail", self.pk)
+
+    @property
+    def added_by_curators(self) -> bool:
+        return self.external_key.startswith(CURATOR_KEY_PREFIX)
 
     @property
     def text(self) -> str:

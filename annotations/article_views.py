@@ -62,7 +62,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 message = _("Note %(id)s: re-anchored to its passage as it now reads.")
             messages.info(request, message % {"id": moved.commentary_id})
-        return redirect(article.get_absolute_url())
+        return redirect(edit.article.get_absolute_url())
     return render(
         request,
         "annotations/article_form.html",

@@ -63,6 +63,7 @@ class Edit:
     """What an edit changed: the fields now the curators' (Article.curator_fields), and the
     notes whose passage moved or was lost with the text (annotations/reanchoring.py)."""
 
+    article: Article
     fields: set[str]
     anchors: list[AnchorChange]
 
@@ -157,4 +158,4 @@ def edit_article(article: Article, fields: ArticleFields) -> Edit:
     ]
     # record_change() is its last step: the index and the revision follow the edit.
     set_article_hashtags(article, [*fields.hashtags, *newly_written])
-    return Edit(edited, anchors)
+    return Edit(article, edited, anchors)

@@ -46,7 +46,7 @@ def _time(value, shown: str) -> SafeString:
 def _day(value) -> SafeString:
     """A date or a moment (in the visitor's time zone) as its day, in the language's short form."""
     if hasattr(value, "tzinfo"):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value).date()
     # Translators: a date in this language's usual short form, in Django's date format (j day,
     # N or b month, Y year; docs.djangoproject.com/en/stable/ref/templates/builtins/#date).
     return _time(value, date_format(value, gettext("j N Y")))

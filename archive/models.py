@@ -161,7 +161,12 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-sort_date", "id"]
-        indexes = [models.Index(fields=["-sort_date", "id"], name="article_newest")]
+        indexes = [
+            models.Index(fields=["-sort_date", "id"], name="article_newest"),
+            # A search sorted by date reads its matches' dates here rather than from their rows
+            # (SearchBackend.by_date: twice as fast at 100,000 articles, bench/date_sort.py).
+            models.Index(fields=["id", "sort_date"], name="article_id_date"),
+        ]
         permissions = [("edit_hashtags", "Can add, remove, rename and merge hashtags")]
 
     def __str__(self) -> str:

@@ -53,4 +53,8 @@ class Migration(migrations.Migration):
             model_name='article',
             index=models.Index(fields=['-sort_date', 'id'], name='article_newest'),
         ),
+        migrations.AddIndex(
+            model_name='article',
+            index=models.Index(fields=['id', 'sort_date'], name='article_id_date'),
+        ),
     ]

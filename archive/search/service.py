@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import router
 from django.db.models import Count
-from django.db.models.functions import Coalesce
 
 from annotations.models import Commentary
 from archive.models import Article, Hashtag, TaggedArticle
@@ -175,8 +174,11 @@ def search(
     if sort == "relevance":
         ordered = [c.article_id for c in ranked]
     else:
+        # The engines count matches in id order: most articles' dates follow their ids, but
+        # not those restored from a JSON export, dated by a curator, or published long before
+        # their import.
         newest_first = sort == "newest"
-        ordered = [i for ids in by_date for i in _by_date(ids, using, newest_first=newest_first)]
+        ordered = [i for ids in by_date for i in backend.by_date(ids, newest_first=newest_first)]
     window = ordered[results.offset : results.offset + results.page_size]
     results.total = found.total
     results.total_is_capped = found.total_is_capped
@@ -186,26 +188,6 @@ def search(
         results.facets = _facets(sample, using, complete=len(sample) == results.total)
     _fill(results, window, {i: scores.get(i, 0.0) for i in window}, using)
     return results
-
-
-# Matches are dated this many at a time (a query's parameters stay well under SQLite's limit).
-DATE_CHUNK = 5000
-
-
-def _by_date(ids: list[int], using: str, *, newest_first: bool) -> list[int]:
-    """These articles by their date (Article.sort_date: the publication date when known), newest
-    or oldest first (the same date: the later id is the newer). The engines count matches in
-    id order: most articles' dates follow their ids, but not those restored from a JSON export,
-    dated by a curator, or published long before their import."""
-    dates = {}
-    for start in range(0, len(ids), DATE_CHUNK):
-        dates.update(
-            Article.objects.using(using)
-            .filter(pk__in=ids[start : start + DATE_CHUNK])
-            .values_list("pk", Coalesce("sort_date", "created"))
-        )
-    dated = sorted((i for i in ids if i in dates), key=lambda i: (dates[i], i))
-    return dated[::-1] if newest_first else dated
 
 
 def _highlighting(queries: list[Query]) -> Query:

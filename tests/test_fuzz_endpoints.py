@@ -90,12 +90,16 @@ GETS = {
     "note_edit": ["/notes/{n}/edit/?{x}"],
     "note_delete": ["/notes/{n}/delete/?{x}"],
     "comments_start": ["/articles/{a}/comments/start/1/?{x}"],
+    "article_add": ["/articles/new/?{x}"],
+    "article_edit": ["/articles/{a}/edit/?{x}"],
 }
 FORMS = {
     "note_create": ("/articles/{a}/notes/new/", ["text", "quote", "quote_start"]),
     "note_edit": ("/notes/{n}/edit/", ["text", "quote", "quote_start"]),
     "article_hashtags": ("/articles/{a}/hashtags/", ["hashtags"]),
     "hashtag_rename": ("/tags/{t}/rename/", ["name"]),
+    "article_add": ("/articles/new/", ["title", "url", "published", "text", "hashtags"]),
+    "article_edit": ("/articles/{a}/edit/", ["title", "url", "published", "text", "hashtags"]),
     "comments_start": ("/articles/{a}/comments/start/1/", ["confirm"]),
     "comments_unsplit": ("/articles/{a}/comments/unsplit/", ["confirm"]),
     "comment_join": ("/notes/{n}/join/", ["confirm"]),

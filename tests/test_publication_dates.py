@@ -69,7 +69,7 @@ class PublicationDateTests(BaseTestCase):
         article = Article.objects.get(title=GARES)
         self.assertIsNone(article.published)  # a text dump carries no date
         self.assertEqual(article.sort_date, IMPORTED)
-        card = 'imported on <time datetime="2025-06-15">15 June 2025</time>'
+        card = 'imported on <time datetime="2025-06-15T12:00:00+02:00">15 June 2025</time>'
         self.assertIn(card, self.page("/"))
         self.assertIn(card, self.page(article.get_absolute_url()))
         self.assertIn(card, self.page("/search/?q=gares"))

@@ -43,10 +43,13 @@ def _time(value, shown: str) -> SafeString:
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
 
 
-def _day(value) -> SafeString:
-    """A date or a moment (in the visitor's time zone) as its day, in the language's short form."""
+def _day(value, *, moment: bool = True) -> SafeString:
+    """A date, or a moment's day in the visitor's time zone, in the language's short form; the
+    element's datetime is the moment (to machines), or its day alone when `moment` is False."""
     if hasattr(value, "tzinfo"):
-        value = timezone.localtime(value).date()
+        value = timezone.localtime(value)
+        if not moment:
+            value = value.date()
     # Translators: a date in this language's usual short form, in Django's date format (j day,
     # N or b month, Y year; docs.djangoproject.com/en/stable/ref/templates/builtins/#date).
     return _time(value, date_format(value, gettext("j N Y")))
@@ -72,7 +75,7 @@ def commentary_date(item) -> SafeString:
     """A curator note's date and time; an imported reply's own date is not known (dumps do not
     carry it): the day it was imported, with no time of day."""
     if item.origin == "reply":
-        return _labelled(gettext("imported on %(date)s"), _day(item.created))
+        return _labelled(gettext("imported on %(date)s"), _day(item.created, moment=False))
     moment = timezone.localtime(item.created)
     # Translators: a date and time, in Django's date format (as "j N Y" for dates; H:i is the
     # 24-hour time).

@@ -6,7 +6,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 
-from annotations.permissions import can_edit_hashtags, can_import, can_see_history, is_curator
+from annotations.permissions import (
+    can_add_articles,
+    can_edit_articles,
+    can_edit_hashtags,
+    can_import,
+    can_see_history,
+    is_curator,
+)
 
 
 def _page_guard(allowed):
@@ -30,6 +37,8 @@ curator_required = _page_guard(is_curator)
 tag_editor_required = _page_guard(can_edit_hashtags)
 history_required = _page_guard(can_see_history)
 importer_required = _page_guard(can_import)
+article_adder_required = _page_guard(can_add_articles)
+article_editor_required = _page_guard(can_edit_articles)
 
 
 def api_curator_required(view):

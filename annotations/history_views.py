@@ -25,6 +25,8 @@ KIND_LABELS = {
     Kind.NOTE_EDITED: _("Note edited"),
     Kind.NOTE_DELETED: _("Note deleted"),
     Kind.ARTICLE_HASHTAGS: _("Article's hashtags edited"),
+    Kind.ARTICLE_ADDED: _("Article added"),
+    Kind.ARTICLE_EDITED: _("Article edited"),
     Kind.HASHTAG_RENAMED: _("Hashtag renamed"),
     Kind.HASHTAG_MERGED: _("Hashtags merged"),
     Kind.FILE_IMPORTED: _("File imported"),

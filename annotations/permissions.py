@@ -13,6 +13,9 @@ CURATOR_PERMISSIONS = [
     ("annotations", "delete_commentary"),
     ("archive", "edit_hashtags"),
     ("archive", "import_dumps"),
+    # Articles added and edited in the browser (annotations/article_views.py).
+    ("archive", "add_article"),
+    ("archive", "change_article"),
 ]
 
 
@@ -31,6 +34,14 @@ def can_edit_hashtags(user: User | AnonymousUser) -> bool:
 def can_import(user: User | AnonymousUser) -> bool:
     """Upload dumps and read the import history."""
     return _has(user, "archive.import_dumps")
+
+
+def can_add_articles(user: User | AnonymousUser) -> bool:
+    return _has(user, "archive.add_article")
+
+
+def can_edit_articles(user: User | AnonymousUser) -> bool:
+    return _has(user, "archive.change_article")
 
 
 def _may_touch_note(user: User | AnonymousUser, commentary, own_permission: str) -> bool:

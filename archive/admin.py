@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from annotations.reanchoring import follow_text
-from archive.articles import delete_articles
+from archive.articles import delete_articles, mark_curator_edits
 from archive.changes import record_change
 from archive.hashtags import (
     article_hashtag_names,
@@ -71,7 +71,7 @@ class TaggedArticleInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(BulkDeleteMixin, admin.ModelAdmin):
-    list_display = ["title", "site", "language", "created"]
+    list_display = ["title", "site", "language", "published", "created"]
     list_filter = ["language", ("hashtags", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "url"]
     readonly_fields = [
@@ -81,6 +81,7 @@ class ArticleAdmin(BulkDeleteMixin, admin.ModelAdmin):
         "source_line",
         "created",
         "updated",
+        "curator_edited",
         "curator_fields",
         "curator_comments_split",
     ]
@@ -94,16 +95,8 @@ class ArticleAdmin(BulkDeleteMixin, admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) over a million rows
 
     def save_model(self, request, obj, form, change):
-        # A field a curator edits is theirs from now on: a re-import of the dump keeps it.
-        # (Compared with the row as it was: a JSON field's form reports "[]" as changed.)
-        before = Article.objects.filter(pk=obj.pk).values(*Article.CURATOR_EDITABLE_FIELDS).first()
-        edited = {
-            name
-            for name in Article.CURATOR_EDITABLE_FIELDS
-            if before is not None and before[name] != getattr(obj, name)
-        }
-        if change and edited:
-            obj.curator_fields = sorted(set(obj.curator_fields) | edited)
+        if change:  # a field a curator edits is theirs from now on: a re-import keeps it
+            mark_curator_edits(obj)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):

@@ -33,6 +33,10 @@ def article_summary(article: Article) -> dict:
         "url": article.url,
         "language": article.language,
         "tags": [t.name for t in article.tag_list],
+        # When the source published it ("YYYY-MM-DD"), or null when not known; lists are
+        # ordered by it, or by `created` when it is null.
+        "published": article.published.isoformat() if article.published else None,
+        # When it entered the archive (imported, or added by a curator).
         "created": article.created.isoformat(),
     }
 
@@ -67,7 +71,7 @@ def article_full(article: Article) -> dict:
 @page_cache
 @require_safe
 def articles(request: HttpRequest) -> JsonResponse:
-    queryset = Article.objects.order_by("-created", "id")
+    queryset = Article.objects.order_by("-sort_date", "id")
     count = article_count(request_revision(request))
     tag_name = request.GET.get("tag", "").strip().lstrip("#")
     if tag_name:

@@ -232,8 +232,11 @@ def json_article(row: dict) -> dict:
         "content_hash": row["content_hash"],
         "source_file": row["source_file"],
         "source_line": row["source_line"],
+        # When it entered the archive, when it last changed there, and when its source published
+        # it (a date, or null when not known).
         "created": _date(row["created"]),
         "updated": _date(row["updated"]),
+        "published": _date(row["published"]),
         "commentary": [
             {
                 "key": item["external_key"],
@@ -257,4 +260,6 @@ def json_article(row: dict) -> dict:
     for name in curated:
         if row.get(name):
             article[name] = row[name]
+    if row.get("curator_edited"):
+        article["curator_edited"] = _date(row["curator_edited"])
     return article

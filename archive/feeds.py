@@ -64,7 +64,7 @@ class ArticleFeed(Feed):
     subtitle = _("The newest articles of the archive")
 
     def items(self):
-        return attach_tags(list(Article.objects.order_by("-created", "id")[:FEED_SIZE]))
+        return attach_tags(list(Article.objects.order_by("-sort_date", "id")[:FEED_SIZE]))
 
     def item_title(self, item: Article) -> str:
         return item.title
@@ -76,7 +76,8 @@ class ArticleFeed(Feed):
         return item.get_absolute_url()
 
     def item_pubdate(self, item: Article):
-        return item.created
+        # Its publication date when known (the start of that day), else when it was imported.
+        return item.sort_date or item.created
 
     def item_updateddate(self, item: Article):
         return item.updated

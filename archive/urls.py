@@ -4,7 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from annotations import api as write_api
-from annotations import history_views
+from annotations import article_views, history_views
 from annotations import views as curator
 from annotations.login import AdminLoginForm, ArchiveLoginView
 from archive import api, import_views, views
@@ -17,7 +17,9 @@ admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("articles/new/", article_views.article_add, name="article_add"),
     path("articles/<int:pk>/", views.article_detail, name="article_detail"),
+    path("articles/<int:pk>/edit/", article_views.article_edit, name="article_edit"),
     path("articles/<int:pk>/notes/new/", curator.note_create, name="note_create"),
     path("articles/<int:pk>/hashtags/", curator.article_hashtags, name="article_hashtags"),
     path(

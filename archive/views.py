@@ -14,7 +14,12 @@ from django.views.decorators.http import require_safe
 from annotations.anchoring import TextQuote, locate
 from annotations.comments_split import current_split
 from annotations.models import Commentary
-from annotations.permissions import can_edit_commentary, can_edit_hashtags, is_curator
+from annotations.permissions import (
+    can_edit_articles,
+    can_edit_commentary,
+    can_edit_hashtags,
+    is_curator,
+)
 from archive.cards import article_cards, kept_part
 from archive.models import Article, Hashtag
 from archive.pagecache import page_cache
@@ -52,7 +57,7 @@ LANGUAGE_NAMES = {
 def home(request: HttpRequest) -> HttpResponse:
     # Ids only (the newest-first index has them): the cards kept need no article row.
     page = paginate(
-        Article.objects.order_by("-created", "id").values_list("pk", flat=True),
+        Article.objects.order_by("-sort_date", "id").values_list("pk", flat=True),
         page_number(request),
         settings.ARCHIVE_PAGE_SIZE,
         counted=False,
@@ -143,6 +148,7 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
             "paragraph_start": part.pieces[0][0],  # the index of the first paragraph shown
             "part_continues": part.pieces[0][1] > 0,  # it starts inside that paragraph
             "tag_editor": can_edit_hashtags(request.user),
+            "article_editor": can_edit_articles(request.user),
         },
     )
 

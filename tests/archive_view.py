@@ -72,6 +72,10 @@ def full_view() -> dict:
                 "source_line": article.source_line,
                 "created": article.created,
                 "updated": article.updated,
+                "published": article.published,
+                "sort_date": article.sort_date,
+                "curator_edited": article.curator_edited,
+                "curator_fields": article.curator_fields,
                 "hashtags": sorted(
                     (t.tag.key, t.spelling, t.origin)
                     for t in article.hashtags.through.objects.filter(content_object=article)

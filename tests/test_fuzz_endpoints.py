@@ -97,12 +97,16 @@ GETS = {
     "import_run": ["/imports/{r}/?{x}"],
     "import_status": ["/imports/{r}/status/?{x}"],
     "imported_file": ["/imports/files/{f}/?page={x}"],
+    "article_add": ["/articles/new/?{x}"],
+    "article_edit": ["/articles/{a}/edit/?{x}"],
 }
 FORMS = {
     "note_create": ("/articles/{a}/notes/new/", ["text", "quote", "quote_start"]),
     "note_edit": ("/notes/{n}/edit/", ["text", "quote", "quote_start"]),
     "article_hashtags": ("/articles/{a}/hashtags/", ["hashtags"]),
     "hashtag_rename": ("/tags/{t}/rename/", ["name"]),
+    "article_add": ("/articles/new/", ["title", "url", "published", "text", "hashtags"]),
+    "article_edit": ("/articles/{a}/edit/", ["title", "url", "published", "text", "hashtags"]),
     "comments_start": ("/articles/{a}/comments/start/1/", ["confirm"]),
     "comments_unsplit": ("/articles/{a}/comments/unsplit/", ["confirm"]),
     "comment_join": ("/notes/{n}/join/", ["confirm"]),

@@ -384,12 +384,12 @@ class GermanAndItalianPagesTests(BaseTestCase):
         _html, text = self.page(url, DE)
         self.assertIn("15. Sept. 2026", text)
         self.assertIn("Kommentare 1", text)
-        self.assertIn("Antwort (importiert) · 15. Sept. 2026, 12:00", text)
+        self.assertIn("Antwort (importiert) · importiert am 15. Sept. 2026", text)
         self.assertNotIn("Anmerkung hinzufügen", text)  # nobody is logged in
         _html, text = self.page(url, IT)
         self.assertIn("15 set 2026", text)
         self.assertIn("Commenti 1", text)
-        self.assertIn("Risposta (importata) · 15 set 2026, 12:00", text)
+        self.assertIn("Risposta (importata) · importato il 15 set 2026", text)
         self.assert_none_in(("Commentary", "Reply (imported)"), text)
 
     def test_hashtags_in_german_and_italian(self):

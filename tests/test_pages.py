@@ -297,7 +297,9 @@ class ReadApiTests(BaseTestCase):
         self.assertEqual(data["count"], 15)
         self.assertEqual(len(data["results"]), 15)
         first = data["results"][0]
-        self.assertEqual(set(first), {"id", "title", "url", "language", "tags", "created"})
+        self.assertEqual(
+            set(first), {"id", "title", "url", "language", "tags", "published", "created"}
+        )
 
     def test_articles_by_tag_and_pages(self):
         with self.settings(ARCHIVE_PAGE_SIZE=5):

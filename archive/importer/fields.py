@@ -17,8 +17,12 @@ IMPORTED_ARTICLE_FIELDS = [
     "curator_comments_split",
     "curator_fields",
 ]
-# Carried by a JSON export and restored from it: the same, and the creation date.
-EXPORTED_ARTICLE_FIELDS = [*IMPORTED_ARTICLE_FIELDS, "created"]
+# Carried by a JSON export and restored from it: the same, the date it entered the archive,
+# its publication date and when curators last edited it (a text dump carries none of these: a
+# re-import of one leaves them as they are).
+EXPORTED_ARTICLE_FIELDS = [*IMPORTED_ARTICLE_FIELDS, "created", "published", "curator_edited"]
+# Written by a restore: the same, and the sort date made from them (Article.sort_date).
+RESTORED_ARTICLE_COLUMNS = [*EXPORTED_ARTICLE_FIELDS, "sort_date"]
 # A commentary's own fields, carried by a JSON export (besides its article, author and key).
 COMMENTARY_FIELDS = [
     "text",

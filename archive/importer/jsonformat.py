@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import ijson
 from django.utils import timezone
@@ -291,6 +291,24 @@ def _date(data: dict, name: str) -> datetime | None:
     return parsed
 
 
+def _day(data: dict, name: str) -> date | None:
+    """A calendar date ("2024-03-12"), or None. A date and time is taken as its day in the
+    archive's time zone (an export writes the date alone)."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    try:
+        moment = _date(data, name)
+    except InvalidArticle:
+        raise InvalidArticle(f"“{name}” is not a date (YYYY-MM-DD)") from None
+    return timezone.localdate(moment, timezone.get_default_timezone())
+
+
 def _hashtags(data: dict, field: str = "hashtags") -> list[str]:
     by_key: dict[str, str] = {}
     for name in _list_of_strings(data, field):
@@ -394,6 +412,8 @@ def read_article(data, line: int, cleaned: dict[str, str] | None = None) -> Pars
             removed_hashtags=_hashtags(data, "removed_hashtags"),
             comments_split=_comments_split(data),
             curator_fields=_curator_fields(data),
+            published=_day(data, "published"),
+            curator_edited=_date(data, "curator_edited"),
         ),
     )
     raw_notes = data.get("commentary") or []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from json.encoder import encode_basestring
 
 from archive.importer.limits import MAX_HASHTAGS
@@ -112,6 +112,8 @@ class RestoredArticle:
     removed_hashtags: list[str] = field(default_factory=list)  # the dump's, taken off by one
     comments_split: dict = field(default_factory=dict)  # Article.curator_comments_split
     curator_fields: list[str] = field(default_factory=list)  # Article.curator_fields
+    published: date | None = None  # when the source published it, if known
+    curator_edited: datetime | None = None  # when curators last edited its fields
 
 
 @dataclass

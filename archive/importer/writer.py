@@ -32,6 +32,7 @@ from archive.importer.fields import (
     COMMENTARY_FIELDS,
     EXPORTED_ARTICLE_FIELDS,
     IMPORTED_ARTICLE_FIELDS,
+    RESTORED_ARTICLE_COLUMNS,
 )
 from archive.importer.limits import BATCH_CHARS, MAX_HASHTAGS
 from archive.importer.parse import shorten
@@ -40,7 +41,7 @@ from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepar
 from archive.importer.results import FileResult
 from archive.importer.rows import allocate_ids, insert_rows
 from archive.importer.worker import PreparationWorker
-from archive.models import Article, HashtagAlias, HashtagRemoval, TaggedArticle
+from archive.models import Article, HashtagAlias, HashtagRemoval, TaggedArticle, sort_date_for
 from archive.reader_comments import CommentsSplit
 from archive.search.analysis import TERMS_PER_ARTICLE
 from archive.search.backends import get_backend
@@ -51,7 +52,7 @@ from archive.text import HASHTAG_MAX, hashtag_key
 
 BATCH_SIZE = 500
 ASCII_JSON_CHARS = 1 << 20
-ARTICLE_COLUMNS = ["id", "external_key", *EXPORTED_ARTICLE_FIELDS]
+ARTICLE_COLUMNS = ["id", "external_key", *RESTORED_ARTICLE_COLUMNS]
 COMMENTARY_COLUMNS = ["article_id", "author_id", *COMMENTARY_FIELDS]
 # What a later text dump may change in an imported reply (the rest is the curators' or fixed).
 REPLY_FIELDS = ["text", "updated", "source_line"]
@@ -263,8 +264,8 @@ class BatchWriter:
                 values.update(known["kept"])
                 self.result.curator_fields += 1
             if item.post.restored is not None:
-                fields = EXPORTED_ARTICLE_FIELDS
-                if all(known[name] == values[name] for name in fields):
+                fields = RESTORED_ARTICLE_COLUMNS
+                if all(known[name] == values[name] for name in EXPORTED_ARTICLE_FIELDS):
                     self.result.unchanged += 1
                     continue
             to_update.append(Article(pk=known["pk"], external_key=item.post.key, **values))
@@ -353,6 +354,11 @@ class BatchWriter:
             "updated": self.now,
             "curator_comments_split": (post.comments_split or CommentsSplit()).to_json(),
             "curator_fields": known["curator_fields"] if known else [],
+            # A text dump carries no date: a new article has none, a known one keeps its own
+            # (these three are not among the fields a text dump's re-import writes).
+            "published": None,
+            "curator_edited": None,
+            "sort_date": self.now,
         }
         if restored is not None:
             values["curator_comments_split"] = restored.comments_split
@@ -361,6 +367,9 @@ class BatchWriter:
             values["updated"] = restored.updated or (
                 known["updated"] if known else values["created"]
             )
+            values["published"] = restored.published
+            values["curator_edited"] = restored.curator_edited
+            values["sort_date"] = sort_date_for(restored.published, values["created"])
         return values
 
     def _insert_articles(self, items: list[PreparedPost]) -> list[int]:
@@ -377,9 +386,10 @@ class BatchWriter:
             values = self._article_values(item, None)
             for name in ("paragraphs", "links", "mentions", *CURATOR_DECISIONS):
                 values[name] = _json(values[name], _chars(item.post))
-            for name in ("created", "updated"):
+            for name in ("created", "updated", "sort_date", "curator_edited"):
                 values[name] = now if values[name] is self.now else adapt(values[name])
-            rows.append((pk, item.post.key, *(values[name] for name in EXPORTED_ARTICLE_FIELDS)))
+            values["published"] = connection.ops.adapt_datefield_value(values["published"])
+            rows.append((pk, item.post.key, *(values[name] for name in RESTORED_ARTICLE_COLUMNS)))
             # Its text is now in the row: dropped from the post, so that a very long one is not
             # held twice while the database takes the row (nothing later reads it).
             item.post.paragraphs = []

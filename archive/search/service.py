@@ -174,8 +174,11 @@ def search(
     if sort == "relevance":
         ordered = [c.article_id for c in ranked]
     else:
-        step = 1 if sort == "newest" else -1
-        ordered = [i for ids in by_date for i in ids[::step]]
+        # The engines count matches in id order: most articles' dates follow their ids, but
+        # not those restored from a JSON export, dated by a curator, or published long before
+        # their import.
+        newest_first = sort == "newest"
+        ordered = [i for ids in by_date for i in backend.by_date(ids, newest_first=newest_first)]
     window = ordered[results.offset : results.offset + results.page_size]
     results.total = found.total
     results.total_is_capped = found.total_is_capped

@@ -1,6 +1,9 @@
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from archive.pagination import page_url as build_page_url
 from archive.text import is_web_url
@@ -34,3 +37,46 @@ def hashtag_items(tags: list, limit: int) -> SafeString:
     if len(tags) > limit:
         html += format_html('<li class="count">+{}</li>', len(tags) - limit)
     return html
+
+
+def _time(value, shown: str) -> SafeString:
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
+
+
+def _day(value, *, moment: bool = True) -> SafeString:
+    """A date, or a moment's day in the visitor's time zone, in the language's short form; the
+    element's datetime is the moment (to machines), or its day alone when `moment` is False."""
+    if hasattr(value, "tzinfo"):
+        value = timezone.localtime(value)
+        if not moment:
+            value = value.date()
+    # Translators: a date in this language's usual short form, in Django's date format (j day,
+    # N or b month, Y year; docs.djangoproject.com/en/stable/ref/templates/builtins/#date).
+    return _time(value, date_format(value, gettext("j N Y")))
+
+
+def _labelled(label: str, day: SafeString) -> SafeString:
+    return mark_safe(conditional_escape(label) % {"date": day})
+
+
+@register.simple_tag
+def article_date(article) -> SafeString:
+    """An article's date as readers see it: when its source published it; when that is not
+    known, the day it entered the archive, said as such ("imported on", "added on")."""
+    if article.published:
+        return _day(article.published)
+    if article.added_by_curators:
+        return _labelled(gettext("added on %(date)s"), _day(article.created))
+    return _labelled(gettext("imported on %(date)s"), _day(article.created))
+
+
+@register.simple_tag
+def commentary_date(item) -> SafeString:
+    """A curator note's date and time; an imported reply's own date is not known (dumps do not
+    carry it): the day it was imported, with no time of day."""
+    if item.origin == "reply":
+        return _labelled(gettext("imported on %(date)s"), _day(item.created, moment=False))
+    moment = timezone.localtime(item.created)
+    # Translators: a date and time, in Django's date format (as "j N Y" for dates; H:i is the
+    # 24-hour time).
+    return _time(moment, date_format(moment, gettext("j N Y, H:i")))

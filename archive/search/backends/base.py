@@ -165,8 +165,8 @@ class SearchBackend:
         newest_first: bool = True,
     ) -> tuple[list[int], int, bool]:
         """Articles for a query with no required words (hashtags, exclusions): newest first, or
-        oldest first."""
-        order = "a.created DESC, a.id" if newest_first else "a.created, a.id DESC"
+        oldest first (by their date: Article.sort_date, the article_newest index)."""
+        order = "a.sort_date DESC, a.id" if newest_first else "a.sort_date, a.id DESC"
         tag_ids = self.tag_ids(query)
         where, params = filter_sql(query, "a.id", language, tag_ids)
         if query.excluded:
@@ -242,3 +242,28 @@ class SearchBackend:
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         """SQL selecting the ids of articles matching any excluded word or phrase."""
         raise NotImplementedError
+
+    # The ids given as one parameter: a table of them, to join (each engine has its own), and
+    # how the article table is read for their dates.
+    IDS_TABLE = ""
+    DATES_INDEX = ""
+
+    def by_date(self, ids: list[int], *, newest_first: bool) -> list[int]:
+        """These articles by their date (Article.sort_date), newest or oldest first; the same
+        date, the later id is the newer. Ordered by the database from the article_id_date
+        index, ids alone coming back: dated in Python from their rows, 10,000 matches took
+        400 ms (SQLite, 100,000 articles); see bench/date_sort.py."""
+        if not ids:
+            return []
+        order = "DESC" if newest_first else "ASC"
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT a.id FROM {self.IDS_TABLE} JOIN archive_article a {self.DATES_INDEX} "
+                f"ON a.id = given.id ORDER BY a.sort_date {order}, a.id {order}",
+                [self.ids_parameter(ids)],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    @staticmethod
+    def ids_parameter(ids: list[int]):
+        return ids

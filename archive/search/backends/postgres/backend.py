@@ -27,6 +27,7 @@ from archive.search.spelling import remember_words
 
 class PostgresBackend(SearchBackend):
     writes = writes  # SearchBackend.delete() and clear() use it
+    IDS_TABLE = "unnest(%s::integer[]) AS given(id)"
     TAG_PREFILTER = True  # wanted hashtags go to the GIN search as lexemes (candidates)
     DRIVE_BY_RAREST_TAG = False  # the planner picks the plan well once it sees hashtag ids
 

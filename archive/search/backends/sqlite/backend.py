@@ -11,6 +11,8 @@ A text query runs in three steps, each bounded whatever the archive's size:
 
 from __future__ import annotations
 
+import json
+
 from archive.search.backends.base import (
     Candidate,
     Candidates,
@@ -32,6 +34,9 @@ from archive.search.spelling import remember_words
 
 class SQLiteBackend(SearchBackend):
     writes = writes  # SearchBackend.delete() and clear() use it
+    IDS_TABLE = "(SELECT value AS id FROM json_each(%s)) given"
+    # SQLite looks rows up by rowid even where this index holds all a query reads.
+    DATES_INDEX = "INDEXED BY article_id_date"
     TAG_PREFILTER = True  # wanted hashtags also go to FTS5, as phrases (query.tag_expression)
     RANK_METHOD: str | None = None  # "text" or "bm25" to always rank one way (tests)
 
@@ -52,6 +57,10 @@ class SQLiteBackend(SearchBackend):
     def optimize(self) -> None:
         with self.connection.cursor() as cursor:
             writes.optimize(cursor)
+
+    @staticmethod
+    def ids_parameter(ids: list[int]) -> str:
+        return json.dumps(ids)
 
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [excluded_expression(query)]

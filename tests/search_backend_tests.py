@@ -196,6 +196,18 @@ class SearchBackendTests:
             [r["id"] for r in api["results"]], [h.article.pk for h in newest.hits][:20]
         )
 
+    def test_oldest_first_starts_at_the_oldest_match_when_the_count_is_capped(self):
+        every = search("surveillance", page_size=100, sort="oldest")
+        self.assertFalse(every.total_is_capped)
+        self.assertGreater(every.total, 6)
+        with override_settings(ARCHIVE_SEARCH_COUNT_LIMIT=3, ARCHIVE_SEARCH_CANDIDATES=3):
+            capped = search("surveillance", page_size=3, sort="oldest")
+            newest = search("surveillance", page_size=3, sort="newest")
+        self.assertTrue(capped.total_is_capped)
+        oldest_ids = [h.article.pk for h in every.hits]
+        self.assertEqual([h.article.pk for h in capped.hits], oldest_ids[:3])
+        self.assertEqual([h.article.pk for h in newest.hits], oldest_ids[::-1][:3])
+
     def test_facets_count_the_matches_hashtags_and_languages_and_narrow(self):
         results = search("surveillance", facets=True)
         ids = search("surveillance", page_size=1000).hits

@@ -132,6 +132,10 @@ def search(
         query = compounds.expand(connection, query)
         results.query = query
     found = _candidates(backend, query, language)
+    if sort == "oldest" and found.total_is_capped:
+        # More matches than are counted: the counted ones are the newest; the oldest first
+        # are others. Ids follow import order, and a date sort orders by date (by_date below).
+        found = _candidates(backend, query, language, oldest_first=True)
     ranked = _ranked(found)
     by_date = [found.ids]  # exact matches first, then those of other readings
     if not exact and found.total <= FEW_RESULTS:
@@ -222,12 +226,15 @@ def _facets(ids: list[int], using: str, *, complete: bool) -> Facets:
     return Facets(list(tags), list(languages), len(ids), complete)
 
 
-def _candidates(backend, query: Query, language, *, limit=None, count_limit=None) -> Candidates:
+def _candidates(
+    backend, query: Query, language, *, limit=None, count_limit=None, oldest_first=False
+) -> Candidates:
     return backend.candidates(
         query,
         language=language or None,
         limit=limit or settings.ARCHIVE_SEARCH_CANDIDATES,
         count_limit=count_limit or settings.ARCHIVE_SEARCH_COUNT_LIMIT,
+        oldest_first=oldest_first,
     )
 
 

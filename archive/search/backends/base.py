@@ -149,9 +149,17 @@ class SearchBackend:
             self.writes.clear(cursor)
 
     def candidates(
-        self, query: Query, *, language: str | None, limit: int, count_limit: int
+        self,
+        query: Query,
+        *,
+        language: str | None,
+        limit: int,
+        count_limit: int,
+        oldest_first: bool = False,
     ) -> Candidates:
-        """The newest `limit` matches of a text query, scored by the engine."""
+        """The newest `limit` matches of a text query, scored by the engine (the oldest with
+        `oldest_first`: a sort by date from the oldest, when there are more matches than are
+        counted)."""
         raise NotImplementedError
 
     def filter_only(

@@ -50,7 +50,7 @@ class PostgresBackend(SearchBackend):
         sql, params = excluded_tsquery_sql(query)
         return f"SELECT article_id FROM {TABLE} WHERE document @@ ({sql})", params
 
-    def candidates(self, query, *, language, limit, count_limit) -> Candidates:
+    def candidates(self, query, *, language, limit, count_limit, oldest_first=False) -> Candidates:
         tag_ids = self.tag_ids(query)
         if any(not tag_ids.get(key) for key in query.tags):
             return Candidates([], 0, False)  # no hashtag has a wanted search key
@@ -81,7 +81,8 @@ class PostgresBackend(SearchBackend):
             # GIN bitmap takes 17 ms.
             cursor.execute(
                 f"SELECT d.article_id FROM {TABLE} d WHERE d.document @@ {search} "
-                f"AND {scan_where} ORDER BY d.article_id DESC LIMIT %s",
+                f"AND {scan_where} ORDER BY d.article_id {'ASC' if oldest_first else 'DESC'}"
+                " LIMIT %s",
                 [*search_params, *scan_params, max(limit, count_limit + 1)],
             )
             found = [row[0] for row in cursor.fetchall()]

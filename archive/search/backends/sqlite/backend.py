@@ -65,7 +65,7 @@ class SQLiteBackend(SearchBackend):
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [excluded_expression(query)]
 
-    def candidates(self, query, *, language, limit, count_limit) -> Candidates:
+    def candidates(self, query, *, language, limit, count_limit, oldest_first=False) -> Candidates:
         tags = self.hashtags(query)
         if any(not tags.get(key) for key in query.tags):
             return Candidates([], 0, False)  # no hashtag has a wanted search key
@@ -78,7 +78,8 @@ class SQLiteBackend(SearchBackend):
             # One pass gives the candidates (the newest) and the count: counting apart would
             # match and filter the candidates' rows twice.
             cursor.execute(
-                f"SELECT rowid {matches} ORDER BY rowid DESC LIMIT %s",
+                f"SELECT rowid {matches} ORDER BY rowid {'ASC' if oldest_first else 'DESC'}"
+                " LIMIT %s",
                 [expression, *params, max(limit, count_limit + 1)],
             )
             found = [row[0] for row in cursor.fetchall()]

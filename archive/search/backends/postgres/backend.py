@@ -27,7 +27,6 @@ from archive.search.spelling import remember_words
 
 class PostgresBackend(SearchBackend):
     writes = writes  # SearchBackend.delete() and clear() use it
-    IDS_TABLE = "unnest(%s::integer[]) AS given(id)"
     TAG_PREFILTER = True  # wanted hashtags go to the GIN search as lexemes (candidates)
     DRIVE_BY_RAREST_TAG = False  # the planner picks the plan well once it sees hashtag ids
 
@@ -45,6 +44,21 @@ class PostgresBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             writes.write(cursor, documents, on_conflict)
         remember_words(self.connection, documents, words)
+
+    def by_date(self, ids: list[int], *, newest_first: bool) -> list[int]:
+        """SearchBackend.by_date with `id = ANY(ids)`: an index-only scan of article_id_date.
+        Joined with unnest(ids), the planner hashed the whole table for 10,000 ids of 100,000
+        (420 ms; bench/date_sort.py)."""
+        if not ids:
+            return []
+        order = "DESC" if newest_first else "ASC"
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT a.id FROM archive_article a WHERE a.id = ANY(%s) "
+                f"ORDER BY a.sort_date {order}, a.id {order}",
+                [ids],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         sql, params = excluded_tsquery_sql(query)

@@ -106,7 +106,8 @@ def new_context(request, browser, artifacts_dir):
 
     def make(locale: str = "en-GB", **options) -> BrowserContext:
         context = _new_context(browser, locale, **options)
-        watch = AxeWatch()
+        scripts = options.get("java_script_enabled", True)
+        watch = AxeWatch(scripts, {"locale": locale, "viewport": VIEWPORT, **options})
         context.on("page", watch.watch)
         context.axe = watch  # for the tests that check the check
         made.append((context, watch))

@@ -70,14 +70,19 @@ def select_with_mouse(page: Page, within: Locator, needle: str) -> None:
 
 class AxeWatch:
     """Runs axe-core on every HTML document a page loads (its `load` event) and keeps the
-    violations, so that a test fails on any page it visited, not only on those it checks.
+    violations, so that a test fails on any page it visited, not only on those it checks. What
+    the Content-Security-Policy refuses (said on the console) is kept as a violation too.
 
     The check runs beside the test (Playwright runs event handlers in their own greenlet): a
     test that leaves a page before axe is done there gets that address checked again, in a page
-    of its own, when it ends (`revisit_missed`).
+    of its own, when it ends (`finish`). In a context without JavaScript, axe cannot run in the
+    page: the addresses are checked at the end in a context with the same cookies whose
+    requests for scripts are refused, so the pages are as the test saw them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, scripts: bool = True, options: dict | None = None) -> None:
+        self.scripts = scripts
+        self.options = options or {}
         self.violations: list[str] = []
         self.missed: list[tuple[str, str]] = []  # (address, colour scheme)
         self.running = 0
@@ -86,11 +91,20 @@ class AxeWatch:
 
     def watch(self, page: Page) -> None:
         page.on("load", lambda: self._on_load(page))
+        page.on("console", self._on_console)
+
+    def _on_console(self, message) -> None:
+        # The Content-Security-Policy stays strict: anything it refuses is a failure too.
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"{message.location.get('url')}: {message.text}")
 
     def _on_load(self, page: Page) -> None:
         if page in self.quiet:
             return
         url, scheme = page.url, "light"
+        if not self.scripts:
+            self.missed.append((url, scheme))
+            return
         self.running += 1
         try:
             scheme = _scheme(page)
@@ -132,13 +146,23 @@ class AxeWatch:
         """Wait for the checks under way, check again the pages left too early, and fail with
         every violation found."""
         self.settle(context)
-        for url, scheme in self.missed:
-            page = context.new_page()
-            self.quiet.append(page)
-            page.emulate_media(color_scheme=scheme)
-            page.goto(url)
-            self.check(page)
-            page.close()
+        checker = context
+        if not self.scripts:
+            state = context.storage_state()
+            options = {**self.options, "java_script_enabled": True, "storage_state": state}
+            checker = context.browser.new_context(**options)
+            checker.route(re.compile(r"\.js(\?|$)"), lambda route: route.abort())
+        try:
+            for url, scheme in dict.fromkeys(self.missed):
+                page = checker.new_page()
+                self.quiet.append(page)
+                page.emulate_media(color_scheme=scheme)
+                page.goto(url)
+                self.check(page)
+                page.close()
+        finally:
+            if checker is not context:
+                checker.close()
         assert not self.violations, "axe-core found accessibility violations:\n" + "\n".join(
             self.violations
         )

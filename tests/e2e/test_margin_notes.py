@@ -365,3 +365,29 @@ def test_axe_runs_on_every_page_and_reports_violations(new_context, archive):
     found = "\n".join(context.axe.violations)
     assert "image-alt" in found, found
     context.axe.violations.clear()  # this page was made to fail
+
+
+def test_a_long_article_shows_in_its_margin_only_the_notes_of_the_part_shown(
+    new_context, archive, tmp_path, shot
+):
+    filler = "the minutes go on about who spoke and for how long " * 20
+    write_dump(tmp_path, [f"Section {n}. {filler}".strip() for n in range(1, 81)])
+    article = Article.objects.get(title=TITLE)
+    alice = User.objects.get(username="alice")
+    early = create_note(article, alice, "On section 2.", "Section 2.")
+    late = create_note(article, alice, "On section 78.", "Section 78.")
+    page = new_context().new_page()
+    page.goto(archive.url + article.get_absolute_url())
+    expect(page.locator(".article-parts").first).to_contain_text("Part 1 of 2")
+    expect(page.locator(f"#article-text #note-{early.pk}")).to_be_visible()
+    # The later part's note stays in the list, linked to the part its passage is in.
+    expect(page.locator(f"#article-text #note-{late.pk}")).to_have_count(0)
+    listed = page.locator(f"#commentary #note-{late.pk}")
+    expect(listed.get_by_role("link").first).to_have_attribute("href", re.compile(r"part=2"))
+    listed.get_by_role("link").first.click()
+    expect(page.locator(".article-parts").first).to_contain_text("Part 2 of 2")
+    expect(page.locator(f"#article-text #note-{late.pk}")).to_be_visible()
+    expect(page.locator(f"#commentary #note-{early.pk}")).to_be_visible()
+    note, mark = box(page, f"#note-{late.pk}"), box(page, f"#passage-{late.pk}")
+    assert abs(note["y"] - mark["y"]) <= 4, (note, mark)
+    shot(page, "part-2")

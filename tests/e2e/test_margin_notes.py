@@ -130,7 +130,9 @@ def test_selecting_a_passage_opens_the_note_form_beside_it(page, article, shot):
     note_box, mark_box = note.bounding_box(), mark.bounding_box()
     assert abs(note_box["y"] - mark_box["y"]) <= 4, (note_box, mark_box)
     assert note_box["x"] >= paragraph.bounding_box()["x"] + 600, note_box
-    expect(page.locator("#add-note")).not_to_be_in_viewport()  # the form went back down
+    # After saving, the form is back under the article (no passage chosen yet).
+    expect(page.locator("#article-text #add-note")).to_have_count(0)
+    assert box(page, "#add-note")["y"] > box(page, "#commentary")["y"]
     shot(page, "3-note-beside-its-passage")
 
 

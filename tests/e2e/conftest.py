@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, make_users, run_import
+from tests.e2e.helpers import AxeWatch
 
 HERE = Path(__file__).resolve().parent
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
@@ -78,9 +79,9 @@ def archive(live_server) -> SimpleNamespace:
     return site
 
 
-def _new_context(browser: Browser, locale: str) -> BrowserContext:
+def _new_context(browser: Browser, locale: str, **options) -> BrowserContext:
     # The locale also sets the Accept-Language header, as a real browser's language does.
-    context = browser.new_context(locale=locale, viewport=VIEWPORT)
+    context = browser.new_context(**{"locale": locale, "viewport": VIEWPORT, **options})
     context.set_default_timeout(TIMEOUT_MS)
     return context
 
@@ -97,19 +98,34 @@ def pytest_runtest_makereport(item, call):
 def new_context(request, browser, artifacts_dir):
     """Factory for extra contexts (another person, another browser language).
 
+    Every page of these contexts is checked by axe-core each time it loads (helpers.AxeWatch):
+    a test that passes fails at its end if a page it visited has accessibility violations.
     When the test fails, the last state of each of its pages is saved as a screenshot.
     """
     made = []
 
-    def make(locale: str = "en-GB") -> BrowserContext:
-        context = _new_context(browser, locale)
-        made.append(context)
+    def make(locale: str = "en-GB", **options) -> BrowserContext:
+        context = _new_context(browser, locale, **options)
+        scripts = options.get("java_script_enabled", True)
+        watch = AxeWatch(scripts, {"locale": locale, "viewport": VIEWPORT, **options})
+        context.on("page", watch.watch)
+        context.axe = watch  # for the tests that check the check
+        made.append((context, watch))
         return context
 
     yield make
     failed = getattr(request.node, "e2e_failed", False)
     test = re.sub(r"[^\w-]+", "_", request.node.name)
-    for i, context in enumerate(made):
+    try:
+        if not failed:
+            for context, watch in made:
+                watch.finish(context)
+    finally:
+        _close(made, failed, test, artifacts_dir)
+
+
+def _close(made, failed: bool, test: str, artifacts_dir: Path) -> None:
+    for i, (context, _watch) in enumerate(made):
         if failed:
             for j, page in enumerate(context.pages):
                 try:

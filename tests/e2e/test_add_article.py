@@ -17,6 +17,7 @@ TEXT = (
 
 def test_curator_adds_an_article_and_edits_its_date(page, archive, shot):
     log_in(page, archive.url, "alice")
+    page.locator("details.curate summary").click()  # the curators' links
     page.get_by_role("link", name="Add an article").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Add an article")
     page.get_by_label("Title").fill(TITLE)

@@ -3,44 +3,15 @@
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.helpers import LIVE_DB, log_in
+from tests.e2e.helpers import LIVE_DB, log_in, select_with_mouse
 
 pytestmark = [pytest.mark.browser, LIVE_DB]
 
 ARTICLE = "Le monde selon #Xi_Jinping"
 PASSAGE = "Derrière son apparente bonhomie se cache un chef redoutable"
 NOTE = "Le portrait d’un chef : voir aussi #culte_de_la_personnalité et #Chine."
-
-# Viewport coordinates just inside the first and the last character of `needle`.
-_ENDS_OF = """([root, needle]) => {
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const at = node.data.indexOf(needle);
-    if (at < 0) continue;
-    const range = document.createRange();
-    range.setStart(node, at); range.setEnd(node, at + 1);
-    const first = range.getBoundingClientRect();
-    range.setStart(node, at + needle.length - 1); range.setEnd(node, at + needle.length);
-    const last = range.getBoundingClientRect();
-    return {x1: first.left + 1, y1: first.top + first.height / 2,
-            x2: last.right - 1, y2: last.top + last.height / 2};
-  }
-  return null;
-}"""
-
-
-def select_with_mouse(page: Page, within: Locator, needle: str) -> None:
-    """Press the mouse before the first character of `needle`, drag past its last one."""
-    within.scroll_into_view_if_needed()
-    ends = page.evaluate(_ENDS_OF, [within.element_handle(), needle])
-    assert ends, f"{needle!r} is not in one text node of {within}"
-    page.mouse.move(ends["x1"], ends["y1"])
-    page.mouse.down()
-    page.mouse.move((ends["x1"] + ends["x2"]) / 2, ends["y2"], steps=5)
-    page.mouse.move(ends["x2"], ends["y2"], steps=5)
-    page.mouse.up()
 
 
 def test_curator_anchors_a_note_to_a_selected_passage(page, archive, shot):

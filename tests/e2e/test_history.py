@@ -46,6 +46,7 @@ def test_curator_merges_two_hashtags_then_undoes_it(page, archive, shot):
 
     # Recent changes, from the header: the merge is the newest entry; undo it.
     page.goto(archive.url + "/")
+    page.locator("details.curate summary").click()  # the curators' links
     page.get_by_role("link", name="Recent changes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Recent changes")
     entry = page.locator("ol.history > li").first

@@ -20,6 +20,7 @@ def test_curator_uploads_a_dump_and_sees_progress_then_the_summary(
 ):
     settings.ARCHIVE_UPLOAD_DIR = tmp_path / "uploads"
     log_in(page, archive.url, "alice")
+    page.locator("details.curate summary").click()  # the curators' links
     page.get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import history")
     page.get_by_role("link", name="Import dumps").click()

@@ -28,6 +28,7 @@ run: demo
 	$(PY) manage.py runserver $(HOST)
 
 serve: init
+	$(PY) manage.py discard_unfinished_imports
 	$(PY) manage.py runserver $(HOST)
 
 # Chromium from Debian for the browser tests (Playwright drives it; no browser download).

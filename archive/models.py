@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, router
+from django.db.models import Exists, OuterRef
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
@@ -96,6 +97,60 @@ class HashtagAlias(models.Model):
         return f"#{self.key} → #{self.tag_id}"
 
 
+class UnfinishedImport(models.Model):
+    """A file being imported on SQLite (archive/importer/staging.py): its new articles are
+    written in short transactions, hidden from every reader until the import publishes them by
+    deleting this row. A row left by an import that was killed marks what it wrote, deleted at
+    the next import (or `manage.py discard_unfinished_imports`)."""
+
+    started = models.DateTimeField()
+    # Hashtags with a larger id were made since: those the import made and no one used are
+    # deleted with its articles.
+    last_hashtag_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"unfinished import {self.pk}"
+
+
+class UnpublishedArticles(models.Model):
+    """Ids of articles an unfinished import wrote (one range per batch: each batch's ids are
+    consecutive, handed out while it holds the write lock). No reader sees them."""
+
+    unfinished_import = models.ForeignKey(
+        UnfinishedImport, on_delete=models.CASCADE, related_name="ranges"
+    )
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["first_id", "last_id"], name="unpublished_range")]
+
+    def __str__(self) -> str:
+        return f"articles {self.first_id}–{self.last_id} (unpublished)"
+
+
+def published(article_id: str = "pk") -> Exists:
+    """A filter true where the article `article_id` names is published: not in a range an
+    unfinished import wrote. Every reader's query goes through it (the default managers of
+    Article and Commentary, the search backends' SQL: search/backends/base.py published_sql)."""
+    return ~Exists(
+        UnpublishedArticles.objects.filter(
+            first_id__lte=OuterRef(article_id), last_id__gte=OuterRef(article_id)
+        )
+    )
+
+
+class PublishedManager(models.Manager):
+    """Rows of published articles only: what every page, feed, API, search and export reads."""
+
+    def __init__(self, article_id: str = "pk") -> None:
+        super().__init__()
+        self.article_id = article_id
+
+    def get_queryset(self):
+        return super().get_queryset().filter(published(self.article_id))
+
+
 class Article(models.Model):
     # The fields of a dump that a curator may edit (admin, article form).
     CURATOR_EDITABLE_FIELDS = (
@@ -134,8 +189,13 @@ class Article(models.Model):
     created = models.DateTimeField(db_index=True)
     updated = models.DateTimeField()
 
+    # Every row, an unfinished import's too: for the importer, the index and the clean-up.
+    all_objects = models.Manager()
+    objects = PublishedManager()  # the default (Meta): what readers see
+
     class Meta:
         ordering = ["-created", "id"]
+        default_manager_name = "objects"
         indexes = [models.Index(fields=["-created", "id"], name="article_newest")]
         permissions = [("edit_hashtags", "Can add, remove, rename and merge hashtags")]
 

@@ -1,5 +1,6 @@
-"""Running an import over files and folders: each file lands whole, in one transaction, or not
-at all; one import writes at a time; large imports prepare their posts in a worker process."""
+"""Running an import over files and folders: each file lands whole or not at all (in one
+transaction, or on SQLite hidden until published: staging.py); one import writes at a time;
+large imports prepare their posts in a worker process."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from archive.changes import record_change
 from archive.hashtags import refresh_hashtags
 from archive.importer import jsonformat
 from archive.importer.decode import LegacyEncoding, TextSource, open_dump
 from archive.importer.errors import DumpError
-from archive.importer.lock import lock_imports
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
 from archive.importer.results import FileResult, ImportSummary, Progress
+from archive.importer.staging import file_import
 from archive.importer.worker import PreparationWorker, WorkerError
 from archive.importer.writer import BatchWriter
 from archive.search.analysis import forget as forget_analysed_words
@@ -141,7 +142,7 @@ def import_file(
     worker: PreparationWorker | None = None,
     comments_from: int | None = None,
 ) -> FileResult:
-    """Import one file in one transaction: all of it, or nothing (DumpError)."""
+    """Import one file: all of it, or nothing (DumpError)."""
     source = open_dump(path)
     options = {"title": title, "url": url, "tags": tags, "progress": progress, "worker": worker}
     options["comments_from"] = comments_from
@@ -159,9 +160,8 @@ def _import_source(
     path = source.path
     result = FileResult(path=str(path), warnings=source.warnings)
     extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
-    with _forgotten_if_rolled_back(worker), transaction.atomic():
-        lock_imports()
-        writer = BatchWriter(path, result, worker)
+    with _forgotten_if_rolled_back(worker), file_import() as staging:
+        writer = BatchWriter(path, result, worker, staging)
         try:
             for post in read_posts(
                 source, result, title=title, url=url, comments_from=comments_from
@@ -179,8 +179,12 @@ def _import_source(
         finally:
             writer.abandon()  # after an error: drop the batches still being prepared
         source.check_unchanged()  # a file still being written: refused, nothing kept
-        refresh_hashtags(result.tags, usage_deltas=writer.usage_deltas, names_for=writer.renamed)
-        record_change()  # every article was indexed as its batch was written
+        with staging.publishing():
+            writer.publish()  # posts changing existing articles, kept aside on SQLite
+            refresh_hashtags(
+                result.tags, usage_deltas=writer.usage_deltas, names_for=writer.renamed
+            )
+            record_change()  # every article was indexed as its batch was written
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
     return result

@@ -61,10 +61,20 @@ TAGGED_ROWS = (
 TAGGED_IDS = f"SELECT ta.content_object_id FROM {TAGGED_ROWS}"
 
 
+def published_sql(id_column: str) -> str:
+    """archive/models.py published() in plain SQL: the article `id_column` names is not one an
+    unfinished import wrote (archive/importer/staging.py)."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM archive_unpublishedarticles u WHERE u.first_id <= {id_column}"
+        f" AND u.last_id >= {id_column})"
+    )
+
+
 def filter_sql(
     query: Query, id_column: str, language: str | None, tag_ids: dict[str, list[int]] | None = None
 ) -> tuple[str, list]:
-    """SQL conditions (plain SQL on both engines) for hashtag and language filters.
+    """SQL conditions (plain SQL on both engines) for hashtag and language filters, and that the
+    article is published (published_sql): every candidate and count query has them.
 
     With `tag_ids` (SearchBackend.tag_ids: the hashtags behind each search key, looked up first)
     the conditions name the hashtags' ids, so PostgreSQL's planner can tell a common hashtag
@@ -100,7 +110,9 @@ def filter_sql(
             " AND la.language = %s)"
         )
         params.append(language)
-    return (" AND ".join(parts) or "1=1"), params
+    # Never an article an unfinished import wrote (archive/importer/staging.py).
+    parts.append(published_sql(id_column))
+    return " AND ".join(parts), params
 
 
 class SearchBackend:

@@ -3,7 +3,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, router
-from django.db.models import Exists, OuterRef
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
@@ -129,15 +131,28 @@ class UnpublishedArticles(models.Model):
         return f"articles {self.first_id}–{self.last_id} (unpublished)"
 
 
-def published(article_id: str = "pk") -> Exists:
+UNPUBLISHED_TABLE = "archive_unpublishedarticles"
+
+
+def published(article_id: str = "pk") -> LessThan:
     """A filter true where the article `article_id` names is published: not in a range an
     unfinished import wrote. Every reader's query goes through it (the default managers of
-    Article and Commentary, the search backends' SQL: search/backends/base.py published_sql)."""
-    return ~Exists(
-        UnpublishedArticles.objects.filter(
-            first_id__lte=OuterRef(article_id), last_id__gte=OuterRef(article_id)
-        )
+    Article and Commentary, the search backends' SQL: search/backends/base.py published_sql).
+
+    Ranges never overlap, so the one that could hold an id is the last starting at or before
+    it: one index lookup per row, however many ranges there are.
+    """
+    holding = UnpublishedArticles.objects.filter(first_id__lte=OuterRef(article_id)).order_by(
+        "-first_id"
     )
+    return LessThan(Coalesce(Subquery(holding.values("last_id")[:1]), Value(-1)), F(article_id))
+
+
+def unpublished_ranges(using: str = DEFAULT_DB_ALIAS) -> list[tuple[int, int]]:
+    """The id ranges readers do not see now (usually none)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT first_id, last_id FROM {UNPUBLISHED_TABLE} ORDER BY first_id")
+        return cursor.fetchall()
 
 
 class PublishedManager(models.Manager):
@@ -153,6 +168,13 @@ class PublishedManager(models.Manager):
             # A PostgreSQL import is one transaction: no one else sees its rows before it
             # commits, so there is never anything to leave out (importer/staging.py).
             return queryset
+        # The ranges known now are left out by plain comparisons: a walk through the newest
+        # articles skips an import's 100,000 hidden rows at the cost of an index read each.
+        # published() then checks the rows kept, for a range committed meanwhile.
+        for first, last in unpublished_ranges(self.db):
+            queryset = queryset.exclude(
+                **{f"{self.article_id}__gte": first, f"{self.article_id}__lte": last}
+            )
         return queryset.filter(published(self.article_id))
 
 

@@ -7,9 +7,11 @@ imported in steps:
 1. `UnfinishedImport` row, committed (the import lock, lock.py, keeps other imports out).
 2. Its new articles, with their hashtag uses, replies and search rows, in short transactions
    (pacing.py: the write lock is given back between them). Each batch's ids are recorded in an
-   `UnpublishedArticles` range in the same transaction: every reader's query leaves those
-   articles out (archive/models.py `published()`: the default managers of Article and
-   Commentary; the search backends' SQL), so nothing of the file shows yet. Posts that change
+   `UnpublishedArticles` range in the same transaction (the previous batch's range grows when
+   the ids follow on, as they do unless someone else added an article meanwhile): every
+   reader's query leaves those articles out (archive/models.py `published()`: the default
+   managers of Article and Commentary; the search backends' SQL), so nothing of the file shows
+   yet. Posts that change
    existing articles are kept aside (spool.py): writing them now would show them.
 3. One short transaction publishes the file: the changed articles written, hashtag usage counts
    moved by the file's increments, the ranges and the `UnfinishedImport` row deleted, the change
@@ -66,9 +68,15 @@ class Staging:
         until publish()."""
         if self.batched and ids:
             assert ids[-1] - ids[0] == len(ids) - 1, "a batch's ids are consecutive"
-            UnpublishedArticles.objects.create(
-                unfinished_import=self.unfinished, first_id=ids[0], last_id=ids[-1]
-            )
+            # Batch after batch, the ids follow on: one range grows (readers leave each range
+            # out by a comparison, so the fewer the better).
+            grown = UnpublishedArticles.objects.filter(
+                unfinished_import=self.unfinished, last_id=ids[0] - 1
+            ).update(last_id=ids[-1])
+            if not grown:
+                UnpublishedArticles.objects.create(
+                    unfinished_import=self.unfinished, first_id=ids[0], last_id=ids[-1]
+                )
 
     def publish(self) -> None:
         """Inside the publishing transaction: the file's articles are seen from its commit on."""

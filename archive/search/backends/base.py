@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from archive.models import visible_ids
 from archive.search.analysis import MAX_WORD, TOKEN_RE
 from archive.search.query import Query
 from archive.text import fold
@@ -61,37 +62,29 @@ TAGGED_ROWS = (
 TAGGED_IDS = f"SELECT ta.content_object_id FROM {TAGGED_ROWS}"
 
 
-def published_sql(id_column: str) -> str:
-    """archive/models.py published() in plain SQL: the article `id_column` names is not one an
-    unfinished import wrote (archive/importer/staging.py); one index lookup per row."""
-    return (
-        "coalesce((SELECT u.last_id FROM archive_unpublishedarticles u WHERE u.first_id <= "
-        f"{id_column} ORDER BY u.first_id DESC LIMIT 1), -1) < {id_column}"
-    )
-
-
 def filter_sql(
     query: Query,
     id_column: str,
     language: str | None,
     tag_ids: dict[str, list[int]] | None = None,
-    hidden: list[tuple[int, int]] | None = None,
+    visible: tuple[int, list[tuple[int, int]]] | None = None,
 ) -> tuple[str, list]:
     """SQL conditions (plain SQL on both engines) for hashtag and language filters, and, given
-    `hidden` (SearchBackend.hidden(): SQLite), that the article is published: the ranges known
-    now by comparisons (cheap: a scan skips an import's hidden rows), then published_sql for
-    a range committed since. Every candidate and count query has them.
+    `visible` (SearchBackend.visible(): SQLite), that the article is published, by plain
+    comparisons (archive/models.py visible_ids()). Every candidate and count query has them.
 
     With `tag_ids` (SearchBackend.tag_ids: the hashtags behind each search key, looked up first)
     the conditions name the hashtags' ids, so PostgreSQL's planner can tell a common hashtag
     from a rare one and pick the right plan; the rows matched are the same.
     """
     parts, params = [], []
-    for first, last in hidden or ():
-        parts.append(f"NOT ({id_column} BETWEEN %s AND %s)")
-        params += [first, last]
-    if hidden is not None:
-        parts.append(published_sql(id_column))
+    if visible is not None:
+        last, hidden = visible
+        parts.append(f"{id_column} <= %s")
+        params.append(last)
+        for first, end in hidden:
+            parts.append(f"NOT ({id_column} BETWEEN %s AND %s)")
+            params += [first, end]
     tag_exists = (
         "EXISTS (SELECT 1 FROM archive_taggedarticle ta JOIN archive_hashtag h ON h.id = ta.tag_id"
         f" WHERE ta.content_object_id = {id_column} AND h.search_key = %s)"
@@ -149,16 +142,12 @@ class SearchBackend:
     # on SQLite; a PostgreSQL import is one transaction, never seen before it commits.
     UNPUBLISHED_ROWS = True
 
-    def hidden(self) -> list[tuple[int, int]] | None:
-        """The id ranges of an unfinished import's articles, for filter_sql (None: none can
-        be)."""
+    def visible(self) -> tuple[int, list[tuple[int, int]]] | None:
+        """The ids readers may see (archive/models.py visible_ids()), for filter_sql; None
+        where every indexed article is published."""
         if not self.UNPUBLISHED_ROWS:
             return None
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT first_id, last_id FROM archive_unpublishedarticles ORDER BY first_id"
-            )
-            return cursor.fetchall()
+        return visible_ids(self.connection.alias)
 
     def tag_ids(self, query: Query) -> dict[str, list[int]]:
         """The hashtag ids behind each hashtag search key of the query."""
@@ -204,8 +193,8 @@ class SearchBackend:
         oldest first."""
         order = "a.created DESC, a.id" if newest_first else "a.created, a.id DESC"
         tag_ids = self.tag_ids(query)
-        hidden = self.hidden()
-        where, params = filter_sql(query, "a.id", language, tag_ids, hidden)
+        visible = self.visible()
+        where, params = filter_sql(query, "a.id", language, tag_ids, visible)
         if query.excluded:
             exclusion, exclusion_params = self.excluded_ids_sql(query)
             where += f" AND a.id NOT IN ({exclusion})"
@@ -235,7 +224,7 @@ class SearchBackend:
                 # under one search key need DISTINCT, which PostgreSQL computes over all their
                 # uses before LIMIT can stop it (60 ms for a hashtag on 37,000 articles).
                 others = dataclasses.replace(query, tags=[k for k in query.tags if k != driver])
-                tagged_where, tagged_params = filter_sql(others, "t.id", language, tag_ids, hidden)
+                tagged_where, tagged_params = filter_sql(others, "t.id", language, tag_ids, visible)
                 if query.excluded:
                     tagged_where += f" AND t.id NOT IN ({exclusion})"
                     tagged_params += exclusion_params

@@ -38,7 +38,7 @@ from archive.importer.fields import (
     IMPORTED_ARTICLE_FIELDS,
 )
 from archive.importer.limits import BATCH_CHARS, MAX_HASHTAGS
-from archive.importer.pacing import DEFERRED_BATCHES, WRITE_SLICE, WritePacer
+from archive.importer.pacing import DEFERRED_BATCHES, WritePacer
 from archive.importer.parse import shorten
 from archive.importer.posts import ParsedCommentary, ParsedPost, stable_key
 from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepared
@@ -214,7 +214,7 @@ class BatchWriter:
             self._resolve(len(self.pending) - keep)
             with self.pacer.transaction() as long_enough:
                 while len(self.pending) > keep:
-                    self._write_next(WRITE_SLICE)
+                    self._write_next()
                     if long_enough():
                         break
 
@@ -328,14 +328,11 @@ class BatchWriter:
         for row in edited:
             row["kept"] = {name: current[row["pk"]][name] for name in row["curator_fields"]}
 
-    def _write_next(self, at_most: int | None = None) -> None:
-        """Write the next pending batch, or its first `at_most` posts (the rest stays first)."""
+    def _write_next(self) -> None:
         posts, ready, existing = self.pending.popleft()
-        items = ready if ready is not None else prepared(posts, self.worker.next_result())
-        if at_most is not None and len(items) > at_most:
-            self.pending.appendleft((None, items[at_most:], existing))
-            items = items[:at_most]
-        self._write(items, existing)
+        self._write(
+            ready if ready is not None else prepared(posts, self.worker.next_result()), existing
+        )
 
     def _write(self, items: list[PreparedPost], existing: dict) -> None:
         new_items = [item for item in items if item.post.key not in existing]

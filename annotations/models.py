@@ -8,7 +8,7 @@ from django.db import models
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from archive.models import Article, Hashtag, PublishedManager
+from archive.models import Article, Hashtag, PublishedCommentaryManager
 
 
 class TaggedCommentary(TaggedItemBase):
@@ -70,7 +70,7 @@ class Commentary(models.Model):
     updated = models.DateTimeField()
 
     all_objects = models.Manager()
-    objects = PublishedManager("article_id")  # the default: on published articles only
+    objects = PublishedCommentaryManager()  # the default: on published articles only
 
     class Meta:
         verbose_name = "commentary"

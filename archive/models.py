@@ -172,9 +172,9 @@ class PublishedManager(models.Manager):
     rows at the cost of an index read each, and no row costs a lookup.
     """
 
-    def __init__(self, article_id: str = "pk") -> None:
-        super().__init__()
-        self.article_id = article_id
+    # The field naming the article (a class attribute: Django makes related managers by
+    # subclassing the default manager's class and calls them with other arguments).
+    article_id = "pk"
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -189,6 +189,12 @@ class PublishedManager(models.Manager):
                 **{f"{self.article_id}__gte": first, f"{self.article_id}__lte": end}
             )
         return queryset
+
+
+class PublishedCommentaryManager(PublishedManager):
+    """Commentary on published articles only."""
+
+    article_id = "article_id"
 
 
 class Article(models.Model):

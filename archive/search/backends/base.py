@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from archive.models import visible_ids
+from archive.models import HIDDEN_FIRST_SQL, HIDDEN_LAST_SQL
 from archive.search.analysis import MAX_WORD, TOKEN_RE
 from archive.search.query import Query
 from archive.text import fold
@@ -67,24 +67,19 @@ def filter_sql(
     id_column: str,
     language: str | None,
     tag_ids: dict[str, list[int]] | None = None,
-    visible: tuple[int, list[tuple[int, int]]] | None = None,
+    unpublished: bool = False,
 ) -> tuple[str, list]:
     """SQL conditions (plain SQL on both engines) for hashtag and language filters, and, given
-    `visible` (SearchBackend.visible(): SQLite), that the article is published, by plain
-    comparisons (archive/models.py visible_ids()). Every candidate and count query has them.
+    `unpublished` (SearchBackend.UNPUBLISHED_ROWS: SQLite), that the article is published, as
+    archive/models.py PublishedManager checks it. Every candidate and count query has them.
 
     With `tag_ids` (SearchBackend.tag_ids: the hashtags behind each search key, looked up first)
     the conditions name the hashtags' ids, so PostgreSQL's planner can tell a common hashtag
     from a rare one and pick the right plan; the rows matched are the same.
     """
     parts, params = [], []
-    if visible is not None:
-        last, hidden = visible
-        parts.append(f"{id_column} <= %s")
-        params.append(last)
-        for first, end in hidden:
-            parts.append(f"NOT ({id_column} BETWEEN %s AND %s)")
-            params += [first, end]
+    if unpublished:
+        parts.append(f"NOT ({id_column} BETWEEN {HIDDEN_FIRST_SQL} AND {HIDDEN_LAST_SQL})")
     tag_exists = (
         "EXISTS (SELECT 1 FROM archive_taggedarticle ta JOIN archive_hashtag h ON h.id = ta.tag_id"
         f" WHERE ta.content_object_id = {id_column} AND h.search_key = %s)"
@@ -142,13 +137,6 @@ class SearchBackend:
     # on SQLite; a PostgreSQL import is one transaction, never seen before it commits.
     UNPUBLISHED_ROWS = True
 
-    def visible(self) -> tuple[int, list[tuple[int, int]]] | None:
-        """The ids readers may see (archive/models.py visible_ids()), for filter_sql; None
-        where every indexed article is published."""
-        if not self.UNPUBLISHED_ROWS:
-            return None
-        return visible_ids(self.connection.alias)
-
     def tag_ids(self, query: Query) -> dict[str, list[int]]:
         """The hashtag ids behind each hashtag search key of the query."""
         return {key: [i for i, _ in rows] for key, rows in self.hashtags(query).items()}
@@ -193,8 +181,8 @@ class SearchBackend:
         oldest first."""
         order = "a.created DESC, a.id" if newest_first else "a.created, a.id DESC"
         tag_ids = self.tag_ids(query)
-        visible = self.visible()
-        where, params = filter_sql(query, "a.id", language, tag_ids, visible)
+        hidden = self.UNPUBLISHED_ROWS
+        where, params = filter_sql(query, "a.id", language, tag_ids, hidden)
         if query.excluded:
             exclusion, exclusion_params = self.excluded_ids_sql(query)
             where += f" AND a.id NOT IN ({exclusion})"
@@ -224,7 +212,7 @@ class SearchBackend:
                 # under one search key need DISTINCT, which PostgreSQL computes over all their
                 # uses before LIMIT can stop it (60 ms for a hashtag on 37,000 articles).
                 others = dataclasses.replace(query, tags=[k for k in query.tags if k != driver])
-                tagged_where, tagged_params = filter_sql(others, "t.id", language, tag_ids, visible)
+                tagged_where, tagged_params = filter_sql(others, "t.id", language, tag_ids, hidden)
                 if query.excluded:
                     tagged_where += f" AND t.id NOT IN ({exclusion})"
                     tagged_params += exclusion_params

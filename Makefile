@@ -36,6 +36,7 @@ worker: init
 	$(PY) manage.py db_worker
 
 serve: init
+	$(PY) manage.py discard_unfinished_imports
 	$(PY) manage.py runserver $(HOST)
 
 # Chromium from Debian for the browser tests (Playwright drives it; no browser download).

@@ -8,7 +8,7 @@ from django.db import models
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from archive.models import Article, Hashtag
+from archive.models import Article, Hashtag, PublishedCommentaryManager
 
 
 class TaggedCommentary(TaggedItemBase):
@@ -69,10 +69,14 @@ class Commentary(models.Model):
     created = models.DateTimeField(db_index=True)
     updated = models.DateTimeField()
 
+    all_objects = models.Manager()
+    objects = PublishedCommentaryManager()  # the default: on published articles only
+
     class Meta:
         verbose_name = "commentary"
         verbose_name_plural = "commentary"
         ordering = ["created", "position", "id"]
+        default_manager_name = "objects"
         permissions = [("edit_any_commentary", "Can edit and delete anyone's commentary")]
 
     def __str__(self) -> str:

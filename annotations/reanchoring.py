@@ -52,7 +52,7 @@ def follow_text(texts: Mapping[int, str]) -> list[AnchorChange]:
     if not texts:
         return []
     items = (
-        Commentary.objects.filter(article_id__in=list(texts))
+        Commentary.all_objects.filter(article_id__in=list(texts))
         .exclude(quote_exact="")
         .annotate(article_title=F("article__title"))
         .order_by("article_id", "pk")
@@ -76,7 +76,7 @@ def follow_text(texts: Mapping[int, str]) -> list[AnchorChange]:
                     lost=item.quote_lost,
                 )
             )
-    Commentary.objects.bulk_update(changed, ANCHOR_FIELDS)
+    Commentary.all_objects.bulk_update(changed, ANCHOR_FIELDS)
     return report
 
 

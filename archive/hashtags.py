@@ -28,7 +28,14 @@ from django.utils.translation import gettext as _
 from annotations.models import Commentary, TaggedCommentary
 from archive.changes import record_change
 from archive.history import Kind, UndoConflict, ids_digest, record_action
-from archive.models import Article, Hashtag, HashtagAlias, HashtagRemoval, TaggedArticle
+from archive.models import (
+    Article,
+    Hashtag,
+    HashtagAlias,
+    HashtagRemoval,
+    TaggedArticle,
+    published,
+)
 from archive.text import fold, hashtag_key
 
 CHUNK = 500
@@ -118,8 +125,9 @@ def refresh_hashtags(
         return
     for start in range(0, len(tag_ids), CHUNK):
         chunk = tag_ids[start : start + CHUNK]
+        # Published articles only: an unfinished import's uses are counted when it publishes.
         usage = dict(
-            TaggedArticle.objects.filter(tag_id__in=chunk)
+            TaggedArticle.objects.filter(published("content_object_id"), tag_id__in=chunk)
             .values_list("tag_id")
             .annotate(n=Count("id"))
         )

@@ -5,6 +5,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, models, router
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
@@ -112,6 +115,99 @@ def sort_date_for(published: date | None, created: datetime) -> datetime:
     return datetime.combine(published, time.min, tzinfo=timezone.get_default_timezone())
 
 
+class UnfinishedImport(models.Model):
+    """A file being imported on SQLite (archive/importer/staging.py): its new articles are
+    written in short transactions, hidden from every reader until the import publishes them by
+    deleting this row. A row left by an import that was killed marks what it wrote, deleted at
+    the next import (or `manage.py discard_unfinished_imports`)."""
+
+    started = models.DateTimeField()
+    # Hashtags with a larger id were made since: those the import made and no one used are
+    # deleted with its articles.
+    last_hashtag_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"unfinished import {self.pk}"
+
+
+class UnpublishedArticles(models.Model):
+    """Ids of articles an unfinished import wrote (one range per batch: each batch's ids are
+    consecutive, handed out while it holds the write lock). No reader sees them."""
+
+    unfinished_import = models.ForeignKey(
+        UnfinishedImport, on_delete=models.CASCADE, related_name="ranges"
+    )
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["first_id", "last_id"], name="unpublished_range")]
+
+    def __str__(self) -> str:
+        return f"articles {self.first_id}–{self.last_id} (unpublished)"
+
+
+UNPUBLISHED_TABLE = "archive_unpublishedarticles"
+
+
+def published(article_id: str = "pk") -> LessThan:
+    """A filter true where the article `article_id` names is published: not in a range an
+    unfinished import wrote (for writers inside their transaction: readers use
+    PublishedManager). Ranges never overlap, so the one that could hold an id is the last
+    starting at or before it: one index lookup per row."""
+    holding = UnpublishedArticles.objects.filter(first_id__lte=OuterRef(article_id)).order_by(
+        "-first_id"
+    )
+    return LessThan(Coalesce(Subquery(holding.values("last_id")[:1]), Value(-1)), F(article_id))
+
+
+# The smallest interval holding every unfinished import's ids (plain SQL for the search
+# backends): each subquery runs once per statement, so a row costs two comparisons. Empty: no
+# id is between 0 and -1.
+HIDDEN_FIRST_SQL = f"coalesce((SELECT min(first_id) FROM {UNPUBLISHED_TABLE}), 0)"
+HIDDEN_LAST_SQL = f"coalesce((SELECT max(last_id) FROM {UNPUBLISHED_TABLE}), -1)"
+
+
+def hidden_interval() -> tuple[Coalesce, Coalesce]:
+    """HIDDEN_FIRST_SQL and HIDDEN_LAST_SQL as ORM expressions."""
+    ranges = UnpublishedArticles.objects.order_by()
+    first = ranges.order_by("first_id").values("first_id")[:1]
+    last = ranges.order_by("-last_id").values("last_id")[:1]
+    return Coalesce(Subquery(first), Value(0)), Coalesce(Subquery(last), Value(-1))
+
+
+class PublishedManager(models.Manager):
+    """Rows of published articles only: what every page, feed, API, search and export reads.
+
+    An import commits its articles and their range together and publishes by deleting the
+    range, so one statement sees exactly the published ones. The ids between the first and the
+    last unpublished one are left out by two comparisons per row (an article someone added
+    between two of an import's batches waits for its publication too): a walk through the
+    newest articles skips an import's 100,000 hidden rows at an index read each.
+    """
+
+    # The field naming the article (a class attribute: Django makes related managers by
+    # subclassing the default manager's class and calls them with other arguments).
+    article_id = "pk"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if connections[self.db].vendor == "postgresql":
+            # A PostgreSQL import is one transaction: no one else sees its rows before it
+            # commits, so there is never anything to leave out (importer/staging.py).
+            return queryset
+        first, last = hidden_interval()
+        return queryset.exclude(
+            **{f"{self.article_id}__gte": first, f"{self.article_id}__lte": last}
+        )
+
+
+class PublishedCommentaryManager(PublishedManager):
+    """Commentary on published articles only."""
+
+    article_id = "article_id"
+
+
 class Article(models.Model):
     # The fields of a dump that a curator may edit (admin, article form).
     CURATOR_EDITABLE_FIELDS = (
@@ -160,8 +256,13 @@ class Article(models.Model):
     # When curators last edited the article's fields (admin, article form), if they did.
     curator_edited = models.DateTimeField(null=True, blank=True)
 
+    # Every row, an unfinished import's too: for the importer, the index and the clean-up.
+    all_objects = models.Manager()
+    objects = PublishedManager()  # the default (Meta): what readers see
+
     class Meta:
         ordering = ["-sort_date", "id"]
+        default_manager_name = "objects"
         indexes = [
             models.Index(fields=["-sort_date", "id"], name="article_newest"),
             # A search sorted by date reads its matches' dates here rather than from their rows

@@ -14,6 +14,7 @@ Other database errors (a missing table, a bad query) stay server errors: they ar
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 
@@ -21,6 +22,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.views import defaults
 
 RETRY_AFTER_SECONDS = 5
 LOG_EVERY_SECONDS = 10
@@ -60,6 +62,15 @@ class DatabaseUnavailableMiddleware:
         if database_unavailable(exception):
             return unavailable_response(request, exception)
         return None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database unavailable outside a view (a middleware saving the session or
+    its messages after the view, say) is a 503 too; anything else is Django's 500 page."""
+    error = sys.exc_info()[1]
+    if error is not None and database_unavailable(error):
+        return unavailable_response(request, error)
+    return defaults.server_error(request)
 
 
 def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResponse:

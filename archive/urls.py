@@ -69,3 +69,4 @@ urlpatterns = [
 ]
 
 handler404 = "archive.api_errors.page_not_found"
+handler500 = "archive.outage.server_error"

@@ -6,7 +6,8 @@ temporary folder, or a new database on the same PostgreSQL server (CREATE DATABA
 with `manage.py migrate`, and run `manage.py import_dump` and readers as separate processes.
 
 Run as a script, this module is the other side: `python -m tests.dbprocs snapshot` prints what a
-user could see of the archive; `python -m tests.dbprocs reader STOPFILE` searches and requests
+user could see of the archive (and every row stored); `python -m tests.dbprocs note TITLE` writes
+a curator's note on an article; `python -m tests.dbprocs reader STOPFILE` searches and requests
 pages until STOPFILE exists, then prints how many calls succeeded, when each round of calls
 started and ended (time.monotonic(), comparable across processes), and every error.
 """
@@ -129,6 +130,18 @@ def snapshot(url: str) -> dict:
     return json.loads(done.stdout)
 
 
+def write_note(url: str, title: str) -> subprocess.CompletedProcess:
+    """A curator's note on the article `title`, written by another process."""
+    return subprocess.run(
+        [PYTHON, "-m", "tests.dbprocs", "note", title],
+        cwd=PROJECT,
+        env=env_for(url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def start_reader(url: str, stop_file: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [PYTHON, "-m", "tests.dbprocs", "reader", str(stop_file)],
@@ -186,12 +199,17 @@ def snapshot_here() -> dict:
 
     out = {}
     for model in (Article, Commentary, Hashtag, TaggedArticle, TaggedCommentary):
-        digest = hashlib.sha256()
-        count = 0
-        for row in model.objects.order_by("pk").values_list().iterator(chunk_size=2000):
-            digest.update(repr(row).encode())
-            count += 1
-        out[model.__name__] = [count, digest.hexdigest()]
+        # What readers see (the default managers), and every stored row.
+        for key, manager in (
+            (model.__name__, model.objects),
+            (f"stored:{model.__name__}", model._base_manager),
+        ):
+            digest = hashlib.sha256()
+            count = 0
+            for row in manager.order_by("pk").values_list().iterator(chunk_size=2000):
+                digest.update(repr(row).encode())
+                count += 1
+            out[key] = [count, digest.hexdigest()]
     from archive.search.service import search
 
     out["search:surveillance"] = search("surveillance").total
@@ -238,12 +256,26 @@ def _reader(stop_file: Path) -> dict:
     return {"calls": calls, "rounds": rounds, "errors": errors[:20], "error_count": len(errors)}
 
 
+def _note(title: str) -> int:
+    """A curator's note on the first article whose title starts so (its author made first)."""
+    from django.contrib.auth.models import User
+
+    from annotations.notes import create_note
+    from archive.models import Article
+
+    author, _ = User.objects.get_or_create(username="dbprocs-curator")
+    article = Article.objects.filter(title__startswith=title).order_by("pk").first()
+    return create_note(article, author, "A note written meanwhile").pk
+
+
 def main(argv: list[str]) -> int:
     import django
 
     django.setup()
     if argv[0] == "snapshot":
         print(json.dumps(snapshot_here()))
+    elif argv[0] == "note":
+        print(_note(argv[1]))
     elif argv[0] == "reader":
         print(json.dumps(_reader(Path(argv[1]))), flush=True)
     else:

@@ -30,7 +30,13 @@ import pytest
 from django.db import Error, OperationalError
 from django.db.utils import DatabaseErrorWrapper
 
-from archive.outage import LOG_EVERY_SECONDS, RETRY_AFTER_SECONDS, _Burst, database_unavailable
+from archive.outage import (
+    LOG_EVERY_SECONDS,
+    RETRY_AFTER_SECONDS,
+    _Burst,
+    database_unavailable,
+    server_error,
+)
 from tests.base import DEMO_DUMPS
 from tests.dbprocs import gunicorn_server, is_postgres, manage, suite_database_url
 from tests.pg_cluster import PG_BIN, cluster_at
@@ -259,6 +265,11 @@ def test_a_sqlite_file_locked_too_long_answers_503(tmp_path: Path):
                 assert_unavailable(*curator.post_json(notes, {"text": "bloquée"}, key), notes)
             form = curator.post_form(f"/articles/{article}/notes/new/", {"text": "bloquée"})
             assert_unavailable(*form, "/articles/…/notes/new/")
+            # Logging in writes too (the session, last_login, django-axes' log).
+            login = Browser(base).post_form(
+                "/accounts/login/", {"username": "alice", "password": "password"}
+            )
+            assert_unavailable(*login, "/accounts/login/")
         finally:
             writer.rollback()
             writer.close()
@@ -312,6 +323,24 @@ def psycopg_connection_error(tmp_path: Path) -> Exception:
     except psycopg.Error as error:
         return error
     raise AssertionError("connected to nothing")
+
+
+def test_a_database_locked_after_the_view_answers_503_not_500(tmp_path: Path, rf, settings):
+    """A middleware's write after the view (the session, messages kept in it) that finds the
+    database locked reaches handler500: it answers 503 like the views do."""
+    settings.DEBUG = False
+    locked = as_django_error(sqlite3, sqlite_error(tmp_path, "BEGIN IMMEDIATE", lock=True))
+    for path in ("/articles/1/notes/new/", "/api/articles/1/commentary/"):
+        try:
+            raise locked
+        except OperationalError:
+            response = server_error(rf.post(path))
+        assert response.status_code == 503, path
+        assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        assert server_error(rf.get("/")).status_code == 500
 
 
 def test_which_database_errors_mean_unavailable(tmp_path: Path):

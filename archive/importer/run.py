@@ -1,5 +1,6 @@
-"""Running an import over files and folders: each file lands whole, in one transaction, or not
-at all; one import writes at a time; large imports prepare their posts in a worker process."""
+"""Running an import over files and folders: each file lands whole or not at all (in one
+transaction, or on SQLite hidden until published: staging.py); one import writes at a time;
+large imports prepare their posts in a worker process."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from archive.changes import record_change
 from archive.hashtags import refresh_hashtags
@@ -18,9 +19,9 @@ from archive.importer import jsonformat
 from archive.importer.decode import LegacyEncoding, TextSource, open_dump
 from archive.importer.errors import DumpError
 from archive.importer.history import ImportHistory
-from archive.importer.lock import lock_imports
 from archive.importer.parse import BULLETED, ParsedPost, detect_format, parse_bulleted, parse_plain
 from archive.importer.results import FileResult, ImportSummary, Progress
+from archive.importer.staging import file_import
 from archive.importer.worker import PreparationWorker, WorkerError
 from archive.importer.writer import BatchWriter
 from archive.models import ImportRun
@@ -164,7 +165,7 @@ def import_file(
     comments_from: int | None = None,
     user=None,
 ) -> FileResult:
-    """Import one file in one transaction: all of it, or nothing (DumpError)."""
+    """Import one file: all of it, or nothing (DumpError)."""
     source = open_dump(path)
     options = {"title": title, "url": url, "tags": tags, "progress": progress, "worker": worker}
     options.update(comments_from=comments_from, user=user)
@@ -182,9 +183,8 @@ def _import_source(
     path = source.path
     result = FileResult(path=str(path), warnings=source.warnings)
     extra_tags = [t.lstrip("#") for t in tags if t.strip("# ")]
-    with _forgotten_if_rolled_back(worker), transaction.atomic():
-        lock_imports()
-        writer = BatchWriter(path, result, worker)
+    with _forgotten_if_rolled_back(worker), file_import() as staging:
+        writer = BatchWriter(path, result, worker, staging)
         try:
             for post in read_posts(
                 source, result, title=title, url=url, comments_from=comments_from
@@ -202,9 +202,13 @@ def _import_source(
         finally:
             writer.abandon()  # after an error: drop the batches still being prepared
         source.check_unchanged()  # a file still being written: refused, nothing kept
-        refresh_hashtags(result.tags, usage_deltas=writer.usage_deltas, names_for=writer.renamed)
-        _record_import(result, user)
-        record_change()  # every article was indexed as its batch was written
+        with staging.publishing():
+            writer.publish()  # posts changing existing articles, kept aside on SQLite
+            refresh_hashtags(
+                result.tags, usage_deltas=writer.usage_deltas, names_for=writer.renamed
+            )
+            _record_import(result, user)
+            record_change()  # every article was indexed as its batch was written
     if progress:
         progress(path.name, source.size, source.size, writer.seen)
     return result

@@ -9,6 +9,10 @@ curator notes by article, text and date), the anchors of the commentary on chang
 moved to where their passages now are (annotations/reanchoring.py), and each batch's search rows
 at once. The caller holds the file's transaction and records the change at its end.
 
+On SQLite (staging.py) the writer opens its own short transactions instead (pacing.py), its new
+articles hidden until the file is published; the posts that change existing articles are kept
+aside (spool.py) and written by publish(), inside the publishing transaction.
+
 What a dump decides and what a restore keeps: a text dump's post takes its key from its URL and
 title, its dates from the import; a JSON export's post keeps its key, dates, languages and
 content hash, and its commentary keeps its authors, anchors and dates.
@@ -35,11 +39,14 @@ from archive.importer.fields import (
     RESTORED_ARTICLE_COLUMNS,
 )
 from archive.importer.limits import BATCH_CHARS, MAX_HASHTAGS
+from archive.importer.pacing import DEFERRED_BATCHES, WritePacer
 from archive.importer.parse import shorten
 from archive.importer.posts import ParsedCommentary, ParsedPost, stable_key
 from archive.importer.prepare import PreparedPost, inputs, prepare_batch, prepared
 from archive.importer.results import FileResult
 from archive.importer.rows import allocate_ids, insert_rows
+from archive.importer.spool import PostSpool
+from archive.importer.staging import Staging
 from archive.importer.worker import PreparationWorker
 from archive.models import Article, HashtagAlias, HashtagRemoval, TaggedArticle, sort_date_for
 from archive.reader_comments import CommentsSplit
@@ -95,8 +102,19 @@ class BatchWriter:
 
     IN_FLIGHT = 2
 
-    def __init__(self, path, result: FileResult, worker: PreparationWorker | None = None) -> None:
+    def __init__(
+        self,
+        path,
+        result: FileResult,
+        worker: PreparationWorker | None = None,
+        staging: Staging | None = None,
+    ) -> None:
         self.path = path
+        self.staging = staging or Staging(batched=False)
+        batched = self.staging.batched
+        self.pacer = WritePacer() if batched else None
+        self.spool = PostSpool() if batched else None
+        self.publishing = False
         self.source_file = str(path)[-500:]
         self.result = result
         self.worker = worker
@@ -159,13 +177,54 @@ class BatchWriter:
         if self.batch:
             self._submit(self.batch)
             self.batch, self.batch_chars = [], 0
-        while self.pending:
-            self._write_next()
+        self._drain(0, final=True)
+
+    def publish(self) -> None:
+        """Inside the transaction publishing the file: write the posts kept aside, those that
+        change existing articles (looked up again: curators may have edited them meanwhile)."""
+        if self.spool is None:
+            return
+        self.publishing = True
+        try:
+            for posts in self.spool.batches():
+                self._submit(posts)
+            self.flush()
+        finally:
+            self.spool.close()
 
     def abandon(self) -> None:
         if self.worker is not None:
             self.worker.discard()
         self.pending.clear()
+
+    def _drain(self, keep: int, *, final: bool = False) -> None:
+        """Write the pending batches but the last `keep` (those the worker may still be
+        preparing). Inside the file's transaction; or, staged, in paced transactions of their
+        own, each batch's prepared posts fetched before the write lock is taken."""
+        if self.pacer is None or self.publishing:
+            while len(self.pending) > keep:
+                self._write_next()
+            return
+        while len(self.pending) > keep:
+            if (
+                not final
+                and not self.pacer.may_write()
+                and len(self.pending) <= keep + DEFERRED_BATCHES
+            ):
+                return  # parse on while others may write
+            self._resolve(len(self.pending) - keep)
+            with self.pacer.transaction() as long_enough:
+                while len(self.pending) > keep:
+                    self._write_next()
+                    if long_enough():
+                        break
+
+    def _resolve(self, count: int) -> None:
+        """The prepared posts of the first `count` pending batches, from the worker."""
+        for i in range(count):
+            posts, ready, existing = self.pending[i]
+            if ready is None:
+                self.pending[i] = (posts, prepared(posts, self.worker.next_result()), existing)
 
     def _submit(self, posts: list[ParsedPost]) -> None:
         # Keys are unique within a file, so an earlier batch still in flight cannot add one of
@@ -178,9 +237,12 @@ class BatchWriter:
                 "pk", "external_key", *fields
             )
         }
-        changed = []
         for post in posts:
             post.digest = post.content_hash()
+        if self.spool is not None and not self.publishing:
+            posts, existing = self._set_aside_changes(posts, existing, restoring), {}
+        changed = []
+        for post in posts:
             if restoring:
                 changed.append(post)
             elif self._take_text_post(post, existing.get(post.key)):
@@ -201,17 +263,42 @@ class BatchWriter:
         else:
             self.worker.submit(inputs(changed))
             self.pending.append((changed, None, existing))
-        while len(self.pending) > (self.IN_FLIGHT if self.worker else 0):
-            self._write_next()
+        self._drain(self.IN_FLIGHT if self.worker else 0)
+
+    def _set_aside_changes(
+        self, posts: list[ParsedPost], existing: dict, restoring: bool
+    ) -> list[ParsedPost]:
+        """Staged: the new posts, to write now (hidden); those that change existing articles go
+        to the spool for the publishing transaction; a text dump's unchanged ones are counted."""
+        new, later = [], []
+        for post in posts:
+            known = existing.get(post.key)
+            if known is None:
+                new.append(post)
+            elif not restoring and self._unchanged(post, known):
+                self.result.unchanged += 1
+            else:
+                later.append(post)
+        self.spool.add(later)
+        return new
+
+    @staticmethod
+    def _unchanged(post: ParsedPost, known: dict) -> bool:
+        """A text dump's post that would not change its article: same content, and no other
+        place for its reader comments asked (--comments-from)."""
+        remembered = CommentsSplit.from_json(known["curator_comments_split"])
+        asked = post.comments_split
+        return known["content_hash"] == post.digest and (
+            asked is None or asked.start == remembered.start
+        )
 
     def _take_text_post(self, post: ParsedPost, known: dict | None) -> bool:
         """Whether a text dump's post changes the archive; if so, its reader comments are split
         off as the import (--comments-from) or, failing that, the curators said."""
         remembered = CommentsSplit.from_json(known["curator_comments_split"] if known else None)
         asked = post.comments_split
-        if known and known["content_hash"] == post.digest:
-            if asked is None or asked.start == remembered.start:
-                return False
+        if known and self._unchanged(post, known):
+            return False
         split = CommentsSplit(asked.start, remembered.joined, asked.at) if asked else remembered
         post.comments_split = split
         found = post.move_to_replies(split) if split else "text"
@@ -376,6 +463,7 @@ class BatchWriter:
         """Rows for the new articles, without the ORM; their ids."""
         table = Article._meta.db_table
         ids = allocate_ids(table, len(items))
+        self.staging.hide(ids)
         adapt = connection.ops.adapt_datetimefield_value
         now = adapt(self.now)  # once: most rows are a dump's, all made now
         rows = []
@@ -491,7 +579,7 @@ class BatchWriter:
         self.result.replies += len(entries)
         by_key = {
             c.external_key: c
-            for c in Commentary.objects.filter(
+            for c in Commentary.all_objects.filter(
                 external_key__in=[e.key for e in entries if e.key is not None]
             )
         }

@@ -39,11 +39,14 @@ def build_documents(article_ids: list[int], texts: dict | None = None) -> list[I
         tags[article_id].append(name)
         tag_keys[article_id][search_key] = None
     commentary: dict[int, list[str]] = defaultdict(list)
-    for article_id, text in Commentary.objects.filter(article_id__in=article_ids).values_list(
+    for article_id, text in Commentary.all_objects.filter(article_id__in=article_ids).values_list(
         "article_id", "text"
     ):
         commentary[article_id].append(text)
-    rows = list(Article.objects.filter(pk__in=article_ids).values_list("id", "title", "paragraphs"))
+    # An unfinished import's articles too (importer/staging.py): search leaves them out itself.
+    rows = list(
+        Article.all_objects.filter(pk__in=article_ids).values_list("id", "title", "paragraphs")
+    )
     if texts is not None:
         texts.update(
             (article_id, [p["text"] for p in paragraphs]) for article_id, _, paragraphs in rows
@@ -100,12 +103,13 @@ def reindex_all(progress: Callable[[int, int], None] | None = None, using: str =
     with transaction.atomic(using=using):
         backend.clear()
         forget_all(backend.connection)
-        total = Article.objects.count()
+        # Every row, those of an import not yet published too (they are searched once it is).
+        total = Article.all_objects.count()
         done = 0
         last_id = 0
         while True:
             chunk = list(
-                Article.objects.filter(pk__gt=last_id)
+                Article.all_objects.filter(pk__gt=last_id)
                 .order_by("pk")
                 .values_list("pk", flat=True)[:BATCH]
             )

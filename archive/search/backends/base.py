@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from archive.models import HIDDEN_FIRST_SQL, HIDDEN_LAST_SQL
 from archive.search.analysis import MAX_WORD, TOKEN_RE
 from archive.search.query import Query
 from archive.text import fold
@@ -62,15 +63,23 @@ TAGGED_IDS = f"SELECT ta.content_object_id FROM {TAGGED_ROWS}"
 
 
 def filter_sql(
-    query: Query, id_column: str, language: str | None, tag_ids: dict[str, list[int]] | None = None
+    query: Query,
+    id_column: str,
+    language: str | None,
+    tag_ids: dict[str, list[int]] | None = None,
+    unpublished: bool = False,
 ) -> tuple[str, list]:
-    """SQL conditions (plain SQL on both engines) for hashtag and language filters.
+    """SQL conditions (plain SQL on both engines) for hashtag and language filters, and, given
+    `unpublished` (SearchBackend.UNPUBLISHED_ROWS: SQLite), that the article is published, as
+    archive/models.py PublishedManager checks it. Every candidate and count query has them.
 
     With `tag_ids` (SearchBackend.tag_ids: the hashtags behind each search key, looked up first)
     the conditions name the hashtags' ids, so PostgreSQL's planner can tell a common hashtag
     from a rare one and pick the right plan; the rows matched are the same.
     """
     parts, params = [], []
+    if unpublished:
+        parts.append(f"NOT ({id_column} BETWEEN {HIDDEN_FIRST_SQL} AND {HIDDEN_LAST_SQL})")
     tag_exists = (
         "EXISTS (SELECT 1 FROM archive_taggedarticle ta JOIN archive_hashtag h ON h.id = ta.tag_id"
         f" WHERE ta.content_object_id = {id_column} AND h.search_key = %s)"
@@ -124,6 +133,10 @@ class SearchBackend:
                     found.setdefault(key, []).append((tag_id, name))
         return found
 
+    # Whether an unfinished import's articles can be in the index (archive/importer/staging.py):
+    # on SQLite; a PostgreSQL import is one transaction, never seen before it commits.
+    UNPUBLISHED_ROWS = True
+
     def tag_ids(self, query: Query) -> dict[str, list[int]]:
         """The hashtag ids behind each hashtag search key of the query."""
         return {key: [i for i, _ in rows] for key, rows in self.hashtags(query).items()}
@@ -176,7 +189,8 @@ class SearchBackend:
         oldest first (by their date: Article.sort_date, the article_newest index)."""
         order = "a.sort_date DESC, a.id" if newest_first else "a.sort_date, a.id DESC"
         tag_ids = self.tag_ids(query)
-        where, params = filter_sql(query, "a.id", language, tag_ids)
+        hidden = self.UNPUBLISHED_ROWS
+        where, params = filter_sql(query, "a.id", language, tag_ids, hidden)
         if query.excluded:
             exclusion, exclusion_params = self.excluded_ids_sql(query)
             where += f" AND a.id NOT IN ({exclusion})"
@@ -206,7 +220,7 @@ class SearchBackend:
                 # under one search key need DISTINCT, which PostgreSQL computes over all their
                 # uses before LIMIT can stop it (60 ms for a hashtag on 37,000 articles).
                 others = dataclasses.replace(query, tags=[k for k in query.tags if k != driver])
-                tagged_where, tagged_params = filter_sql(others, "t.id", language, tag_ids)
+                tagged_where, tagged_params = filter_sql(others, "t.id", language, tag_ids, hidden)
                 if query.excluded:
                     tagged_where += f" AND t.id NOT IN ({exclusion})"
                     tagged_params += exclusion_params

@@ -26,6 +26,8 @@ from archive.search.spelling import remember_words
 
 
 class PostgresBackend(SearchBackend):
+    UNPUBLISHED_ROWS = False  # an import is one transaction (archive/importer/staging.py)
+
     writes = writes  # SearchBackend.delete() and clear() use it
     TAG_PREFILTER = True  # wanted hashtags go to the GIN search as lexemes (candidates)
     DRIVE_BY_RAREST_TAG = False  # the planner picks the plan well once it sees hashtag ids

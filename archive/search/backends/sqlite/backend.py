@@ -73,7 +73,9 @@ class SQLiteBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             tag_filter = tag_expression(query, tags) if self.TAG_PREFILTER else None
             expression = match_expression(query, tag_filter)
-            where, params = filter_sql(query, f"{TABLE}.rowid", language, tag_ids)
+            where, params = filter_sql(
+                query, f"{TABLE}.rowid", language, tag_ids, self.UNPUBLISHED_ROWS
+            )
             matches = f"FROM {TABLE} WHERE {TABLE} MATCH %s AND {where}"
             # One pass gives the candidates (the newest) and the count: counting apart would
             # match and filter the candidates' rows twice.

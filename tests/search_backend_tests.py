@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from archive.models import Article, Hashtag, TaggedArticle
 from archive.search.analysis import TOKEN_RE
 from archive.search.backends import get_backend
-from archive.search.backends.postgres.documents import PAIR_WORDS
 from archive.search.index import index_articles
+from archive.search.pairs import PAIR_WORDS, word_pairs
 from archive.search.service import search
 from archive.text import fold
 from tests.base import DEMO_DUMPS, PLAIN_DUMP, SEENTHIS_DUMP, run_import
@@ -39,6 +39,19 @@ def titles(query: str, **kwargs) -> list[str]:
 def found_ids(query: str, **kwargs) -> tuple[list[int], int]:
     results = search(query, **kwargs)
     return [hit.article.pk for hit in results.hits], results.total
+
+
+def common_pair_phrases() -> list[str]:
+    """Phrases of two to four words cut from the articles' texts, each with a pair of very
+    common words ("de la", "of the"), which the backends also look up in their index."""
+    found = []
+    for article in Article.objects.order_by("pk"):
+        words = TOKEN_RE.findall(article.text[:3000])
+        for start in range(len(words) - 4):
+            window = words[start : start + 2 + start % 3]
+            if word_pairs(fold(w.casefold()) for w in window):
+                found.append(" ".join(window))
+    return random.Random(7).sample(found, 40)
 
 
 # What a visitor may type that means something to FTS5, tsquery or SQL: each is searched for as
@@ -109,6 +122,19 @@ class SearchBackendTests:
         for article_pk, phrase in random.Random(5).sample(phrases, 30):
             found = [hit.article.pk for hit in search(f'"{phrase}"', page_size=50).hits]
             self.assertIn(article_pk, found, phrase)
+
+    def test_pairs_of_common_words_change_no_phrase_result(self):
+        def found(q: str) -> list[int]:
+            return sorted(hit.article.pk for hit in search(q, page_size=100).hits)
+
+        for phrase in common_pair_phrases():
+            for q in (f'"{phrase}"', f'"{phrase}" OR zzzq', f'surveillance -"{phrase}"'):
+                with_pairs = found(q)
+                with mock.patch("archive.search.pairs.PAIR_WORDS", frozenset()):
+                    order_checked_only = found(q)
+                self.assertEqual(with_pairs, order_checked_only, q)
+                if not q.startswith("surveillance"):
+                    self.assertTrue(with_pairs, q)
 
     def test_phrase_without_accents(self):
         found = titles('"la surveillance chinoise leur fait peur"')

@@ -13,7 +13,6 @@ import importlib
 import random
 import tempfile
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -21,13 +20,10 @@ from django.utils import timezone
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from archive.models import Article
-from archive.search.analysis import TOKEN_RE
 from archive.search.backends.postgres import PostgresBackend
-from archive.search.backends.postgres.documents import word_pairs
 from archive.search.backends.postgres.query import lexeme_query
 from archive.search.index import index_articles, reindex_all
 from archive.search.service import search
-from archive.text import fold
 from tests.base import PLAIN_DUMP, SEENTHIS_DUMP, BaseTestCase, run_import
 from tests.search_backend_tests import (
     ACCENTED,
@@ -36,6 +32,7 @@ from tests.search_backend_tests import (
     SearchBackendTests,
     SearchFuzzBackendTests,
     SearchPageBackendTests,
+    common_pair_phrases,
     post_ids,
     titles,
     write_dump,
@@ -105,31 +102,8 @@ class CommonWordPairTests(BaseTestCase):
 
     dumps = (SEENTHIS_DUMP, PLAIN_DUMP)
 
-    def phrases(self) -> list[str]:
-        """Phrases of two to four words cut from the texts, each with a pair of common words."""
-        found = []
-        for article in Article.objects.order_by("pk"):
-            words = TOKEN_RE.findall(article.text[:3000])
-            for start in range(len(words) - 4):
-                window = words[start : start + 2 + start % 3]
-                if word_pairs(fold(w.casefold()) for w in window):
-                    found.append(" ".join(window))
-        return random.Random(7).sample(found, 40)
-
     def found(self, q: str) -> list[int]:
         return sorted(hit.article.pk for hit in search(q, page_size=100).hits)
-
-    def test_pairs_change_no_phrase_result(self):
-        for phrase in self.phrases():
-            for q in (f'"{phrase}"', f'"{phrase}" OR zzzq', f'surveillance -"{phrase}"'):
-                with_pairs = self.found(q)
-                with mock.patch(
-                    "archive.search.backends.postgres.documents.PAIR_WORDS", frozenset()
-                ):
-                    order_checked_only = self.found(q)
-                self.assertEqual(with_pairs, order_checked_only, q)
-                if not q.startswith("surveillance"):
-                    self.assertTrue(with_pairs, q)
 
     def test_migration_gives_existing_documents_the_same_pairs(self):
         def documents():
@@ -138,7 +112,7 @@ class CommonWordPairTests(BaseTestCase):
                 return dict(cursor.fetchall())
 
         indexed = documents()
-        phrase = '"' + self.phrases()[0] + '"'
+        phrase = '"' + common_pair_phrases()[0] + '"'
         expected = self.found(phrase)
         # An archive indexed before pairs were lexemes: its documents lack them.
         with connection.cursor() as cursor:

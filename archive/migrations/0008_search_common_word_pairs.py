@@ -1,5 +1,5 @@
 """PostgreSQL: neighbouring very common words become pair lexemes ("sur le") in the search
-documents (see postgres.PAIR_WORDS), so that a phrase of common words is narrowed by the GIN index.
+documents (see archive/search/pairs.py), so that a phrase of common words is narrowed by the GIN index.
 
 Existing documents get them here, in SQL, from the positions their words already have; the GIN
 index is dropped and built again around the update (several minutes at a million posts). New
@@ -29,7 +29,7 @@ def _rewrite(schema_editor, sql: str, params: dict | None) -> None:
 
 
 def add_pairs(apps, schema_editor):
-    from archive.search.backends.postgres.documents import PAIR_WORDS
+    from archive.search.pairs import PAIR_WORDS
 
     _rewrite(
         schema_editor,

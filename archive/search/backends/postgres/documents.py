@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import chain
 
 from archive.search.backends.base import IndexDocument
+from archive.search.pairs import word_pairs
 
 # A document from the columns of the rows written (writes.write_rows).
 DOCUMENT_SQL = (
@@ -24,44 +25,12 @@ LEXEME_SEPARATOR = chr(31)
 TAG_LEXEME = "#"
 
 # Two very common words next to each other are also one lexeme, "sur le", without a position
-# (no word holds a space). GIN keeps no positions, so an exact phrase reads every document
-# holding all its words to check their order: for "sur le est sont", 27,000 documents at a
-# million posts (110-190 ms). Each pair of very common words in the phrase is also looked up
-# in the index, which cuts the documents to check to those holding the pairs. A document holds
-# the pair lexemes of every two neighbouring words of its four fields taken in the order of
-# their positions (a superset of what the order check can match), so no match is lost. Only
-# these function words form pairs: a rarer word's own list is short enough. Changing the list
-# changes the documents: existing ones need `manage.py reindex` (or a migration like 0008).
-PAIR_WORDS = frozenset(
-    # French (folded: "à" is "a", "été" is "ete"; "l'", "d'", "qu'" are words of their own)
-    "a au aux avec c ce ces cette comme d dans de des du elle en est et ete etre il ils j l la "
-    "le les leur leurs lui mais meme n ne nous on ou par pas plus pour qu que qui s sa sans se "
-    "ses si son sont sur tout un une y "
-    # English
-    "an and are as at be been but by for from had has have he her his i if in is it its not "
-    "of on or she that the their there they this to was we were which will with you "
-    # German (folded: "für" is "fur", "über" is "uber")
-    "als am an auch auf aus bei das dass dem den der die durch ein eine einem einen einer es "
-    "fur hat im ist mit nach nicht noch sich sie sind um und uber vom von war wie wird zu zum "
-    "zur "
-    # Italian ("è" is "e", "più" is "piu")
-    "al alla che con da degli dei del della delle di e gli i il la lo ma nel nella non per piu "
-    "si sono sul tra una".split()
-)
+# (no word holds a space): see archive/search/pairs.py. A document holds the pair lexemes of
+# every two neighbouring words of its four fields taken in the order of their positions.
 
 
-def word_pairs(words) -> set[str]:
-    """The pair lexemes of a sequence of folded words: "sur le" for "... sur le ..."."""
-    pairs = set()
-    previous = None
-    for word in words:
-        if word in PAIR_WORDS:
-            if previous is not None:
-                pairs.add(f"{previous} {word}")
-            previous = word
-        else:
-            previous = None
-    return pairs
+def pair_lexemes(words) -> set[str]:
+    return {f"{first} {second}" for first, second in word_pairs(words)}
 
 
 def extra_lexemes(document: IndexDocument) -> str:
@@ -71,5 +40,5 @@ def extra_lexemes(document: IndexDocument) -> str:
     fields = (document.title, document.tags, document.commentary, document.body)
     words = chain.from_iterable(f.split() for f in fields)
     return LEXEME_SEPARATOR.join(
-        [*(TAG_LEXEME + key for key in document.tag_keys), *word_pairs(words)]
+        [*(TAG_LEXEME + key for key in document.tag_keys), *pair_lexemes(words)]
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from archive.search.analysis import forms
 from archive.search.backends.base import WEIGHT_BODY, WEIGHT_COMMENTARY, WEIGHT_TAGS, WEIGHT_TITLE
-from archive.search.backends.postgres.documents import TAG_LEXEME, word_pairs
+from archive.search.backends.postgres.documents import TAG_LEXEME, pair_lexemes
 from archive.search.query import AnyOf, Phrase, Query, Term
 
 # ts_rank weights are listed D, C, B, A: text, commentary, hashtags, title.
@@ -35,7 +35,7 @@ def unit_sql(unit: Term | Phrase, pairs: bool = True) -> tuple[str, list]:
         options = forms(unit.word)
         sql = " || ".join(["plainto_tsquery('simple', %s)"] * len(options))
         return f"({sql})", list(options)
-    found = sorted(word_pairs(unit.words)) if pairs else []
+    found = sorted(pair_lexemes(unit.words)) if pairs else []
     sql = ["phraseto_tsquery('simple', %s)", *["%s::tsquery"] * len(found)]
     return "(" + " && ".join(sql) + ")", [" ".join(unit.words), *map(lexeme_query, found)]
 

@@ -2,12 +2,19 @@
 
 Nothing a visitor typed reaches FTS5 as syntax: every word and phrase goes in as an FTS5 string
 literal (fts5_string), and the operators (AND, OR, NOT, column filters) come from the tree.
+
+To find rows, a phrase also asks for its pairs of very common words in the pairs column
+(`pairs=True`, archive/search/pairs.py): FTS5 intersects the lists by skipping, and checks the
+phrase's word order only in rows holding every pair. Scoring reads the phrases alone
+(required_phrases), so the pairs change which rows are read, never a result or a score.
 """
 
 from __future__ import annotations
 
 from archive.search.analysis import forms
 from archive.search.backends.base import hashtag_words
+from archive.search.backends.sqlite.schema import PAIRS_COLUMN, pair_token
+from archive.search.pairs import word_pairs
 from archive.search.query import AnyOf, Phrase, Query, Term
 
 
@@ -23,23 +30,29 @@ def unit_phrases(unit: Term | Phrase) -> list[str]:
     return [" ".join(unit.words)]
 
 
-def unit_expression(unit: Term | Phrase) -> str:
+def unit_expression(unit: Term | Phrase, pairs: bool = False) -> str:
     phrases = [fts5_string(p) for p in unit_phrases(unit)]
-    return "(" + " OR ".join(phrases) + ")" if isinstance(unit, Term) else phrases[0]
+    if isinstance(unit, Term):
+        return "(" + " OR ".join(phrases) + ")"
+    found = sorted(word_pairs(unit.words)) if pairs else []
+    if not found:
+        return phrases[0]
+    tokens = " AND ".join(fts5_string(pair_token(*pair)) for pair in found)
+    return f"({phrases[0]} AND {PAIRS_COLUMN} : ({tokens}))"
 
 
 def clause_options(clause) -> tuple[Term | Phrase, ...]:
     return clause.options if isinstance(clause, AnyOf) else (clause,)
 
 
-def clause_expression(clause) -> str:
+def clause_expression(clause, pairs: bool = False) -> str:
     if isinstance(clause, AnyOf):
-        return "(" + " OR ".join(unit_expression(o) for o in clause.options) + ")"
-    return unit_expression(clause)
+        return "(" + " OR ".join(unit_expression(o, pairs) for o in clause.options) + ")"
+    return unit_expression(clause, pairs)
 
 
-def required_expression(query: Query) -> str:
-    return " AND ".join(clause_expression(c) for c in query.required)
+def required_expression(query: Query, pairs: bool = False) -> str:
+    return " AND ".join(clause_expression(c, pairs) for c in query.required)
 
 
 def required_phrases(query: Query) -> list[str]:
@@ -48,17 +61,18 @@ def required_phrases(query: Query) -> list[str]:
 
 
 def match_expression(query: Query, tag_filter: str | None = None) -> str:
-    expression = required_expression(query)
+    """The rows a query finds (with its pairs: see the module's docstring)."""
+    expression = required_expression(query, pairs=True)
     if tag_filter:
         expression = f"({expression}) AND {tag_filter}"
     for unit in query.excluded:
-        expression = f"({expression}) NOT {unit_expression(unit)}"
+        expression = f"({expression}) NOT {unit_expression(unit, pairs=True)}"
     return expression
 
 
 def excluded_expression(query: Query) -> str:
     """Rows matching any excluded word or phrase."""
-    return " OR ".join(unit_expression(u) for u in query.excluded)
+    return " OR ".join(unit_expression(u, pairs=True) for u in query.excluded)
 
 
 def title_expression(query: Query) -> str:

@@ -53,7 +53,11 @@ from archive.search.backends.sqlite.schema import (
 )
 from archive.search.query import Query, parse
 
-COLUMN_WEIGHTS = (WEIGHT_TITLE, WEIGHT_TAGS, WEIGHT_COMMENTARY, WEIGHT_BODY)  # column order
+COLUMN_WEIGHTS = (WEIGHT_TITLE, WEIGHT_TAGS, WEIGHT_COMMENTARY, WEIGHT_BODY)  # text columns
+# bm25()'s weights, one per column: the pairs column (schema.PAIRS_COLUMN) weighs nothing; no
+# phrase of a query matches a pair token anyway. Its tokens count in a row's length, to bm25()
+# and here alike.
+BM25_WEIGHTS = ", ".join(str(w) for w in (*COLUMN_WEIGHTS, 0.0))
 # FTS5's bm25() (ext/fts5/fts5_aux.c): its constants, and the floor of a phrase's IDF.
 BM25_K1, BM25_B, MIN_IDF = 1.2, 0.75, 1e-6
 
@@ -138,9 +142,8 @@ def ranks(connection, cursor, query: Query, ids: list[int], method: str | None =
 def bm25_ranks(cursor, query: Query, ids: list[int]) -> Ranks:
     """ranks() by FTS5's bm25() and two more MATCH queries (exact phrase, title)."""
     floor, required = min(ids), required_expression(query)
-    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     cursor.execute(
-        f"SELECT rowid, bm25({TABLE}, {weights}) FROM {TABLE} WHERE {TABLE} MATCH %s "
+        f"SELECT rowid, bm25({TABLE}, {BM25_WEIGHTS}) FROM {TABLE} WHERE {TABLE} MATCH %s "
         "AND rowid >= %s",
         [required, floor],
     )
@@ -174,17 +177,17 @@ def text_ranks(
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         cursor.execute(
-            "SELECT c.id, c.c0, c.c1, c.c2, c.c3, d.sz "
+            "SELECT c.id, c.c0, c.c1, c.c2, c.c3, c.c4, d.sz "
             f"FROM {CONTENT_TABLE} c LEFT JOIN {DOCSIZE_TABLE} d ON d.id = c.id "
             f"WHERE c.id IN ({', '.join(['%s'] * len(chunk))})",
             chunk,
         )
-        for row_id, *columns, sizes in cursor.fetchall():
+        for row_id, *columns, pairs, sizes in cursor.fetchall():
             padded = [f" {c} " if c else "" for c in columns]
             if sizes is not None:
                 length = sum(varints(sizes))
-            else:  # no size record: count the words
-                length = sum(c.count(" ") + 1 for c in columns if c)
+            else:  # no size record: count the tokens
+                length = sum(c.count(" ") + 1 for c in (*columns, pairs) if c)
             norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
             score = 0.0
             for needle, shared, phrase_idf in needles:
@@ -310,9 +313,8 @@ def check_bm25(connection) -> None:
 
 def check_query(connection, cursor, query: Query) -> str | None:
     """What differs between bm25() and ranks() for every row matching the query, or None."""
-    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     cursor.execute(
-        f"SELECT rowid, -bm25({TABLE}, {weights}) FROM {TABLE} WHERE {TABLE} MATCH %s",
+        f"SELECT rowid, -bm25({TABLE}, {BM25_WEIGHTS}) FROM {TABLE} WHERE {TABLE} MATCH %s",
         [required_expression(query)],
     )
     expected = dict(cursor.fetchall())

@@ -84,9 +84,14 @@ def article_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespons
     attach_tags([article])
     slugs = {t.key: t.slug for t in article.tag_list}
     # Imported replies and curator notes alike: each `item` is one or the other.
-    commentary = list(article.commentary.select_related("author").prefetch_related("hashtags"))
-    for item in commentary:
-        slugs.update({t.key: t.slug for t in item.hashtags.all()})
+    commentary = list(article.commentary.select_related("author"))
+    # The hashtags of all its commentary in one query: taggit's prefetch_related builds a
+    # queryset per note (0.2 s for an article with 400 notes).
+    slugs.update(
+        Hashtag.objects.filter(commentary_items__content_object__article=article)
+        .values_list("key", "slug")
+        .distinct()
+    )
     text = article.text
     anchors = []
     for item in commentary:

@@ -159,7 +159,14 @@ def logins(port: int, stop: threading.Event, out: Timings) -> None:
         out.add(status == 302, status, time.monotonic() - started)
 
 
-def reader(port: int, paths: list[str], stop: threading.Event, out: Timings, seen: list) -> None:
+def reader(
+    port: int,
+    paths: list[str],
+    stop: threading.Event,
+    out: Timings,
+    seen: list,
+    by_page: dict[str, Timings],
+) -> None:
     client = Client(port)
     i = 0
     while not stop.is_set():
@@ -171,6 +178,7 @@ def reader(port: int, paths: list[str], stop: threading.Event, out: Timings, see
         except OSError:
             status, text = 0, ""
         out.add(status == 200, status, time.monotonic() - started)
+        by_page[path].add(status == 200, status, time.monotonic() - started)
         if "search" in path and status == 200 and FILE_TITLE.search(text):
             seen.append(time.monotonic())
 
@@ -248,12 +256,13 @@ def measure(code: Path, url: str, dump: Path, args) -> dict:
         for path in paths:  # warm each worker a little
             probe.request("GET", path)
         notes, logged, pages, seen = Timings(), Timings(), Timings(), []
+        by_page = {path: Timings() for path in paths}
         stop = threading.Event()
         threads = [
             threading.Thread(target=curator_notes, args=(port, article, stop, notes)),
             threading.Thread(target=logins, args=(port, stop, logged)),
         ] + [
-            threading.Thread(target=reader, args=(port, paths, stop, pages, seen))
+            threading.Thread(target=reader, args=(port, paths, stop, pages, seen, by_page))
             for _ in range(args.readers)
         ]
         for thread in threads:
@@ -284,6 +293,7 @@ def measure(code: Path, url: str, dump: Path, args) -> dict:
             "notes": notes.summary(),
             "logins": logged.summary(),
             "pages": pages.summary(),
+            "each_page": {path: timings.summary() for path, timings in by_page.items()},
             # The file committed (or published) a moment before its process ended: a search
             # that found it well before that found a partial file.
             "file_first_seen_seconds_before_import_ended": round(finished - min(seen), 1)

@@ -20,6 +20,7 @@ import pytest
 from django.db import connection
 
 from annotations.models import Commentary
+from archive.articles import ArticleFields, add_article
 from archive.importer.run import import_paths
 from archive.models import Article, Hashtag, UnfinishedImport, UnpublishedArticles
 from archive.search.service import search
@@ -48,8 +49,10 @@ class ReadPathsTests(BaseTestCase):
         self.before = {
             "articles": Article.objects.count(),
             "commentary": Commentary.objects.count(),
+            "surveillance": sorted(hit.article.pk for hit in search("surveillance").hits),
         }
         self.checked = []
+        self.added = []
 
     def pages(self) -> dict[str, str]:
         found = {}
@@ -84,6 +87,21 @@ class ReadPathsTests(BaseTestCase):
         # Search, with words and with a hashtag only the file has
         assert search("paragraph").total == 0
         assert search("#generated").total == 0
+        # ... and the published articles on both sides of the hidden ones: older ones, and one
+        # a curator adds now, after the file's articles so far (search skips the hidden ids
+        # as a range: archive/search/backends/sqlite/backend.py).
+        found = sorted(hit.article.pk for hit in search("surveillance").hits)
+        assert found == self.before["surveillance"]
+        added = add_article(
+            ArticleFields(
+                "Quokkalogie", "https://example.org/q", ["Sur la quokkalogie."], [], None
+            ),
+            by=self.alice,
+        )
+        self.added.append(added.pk)
+        assert added.pk > max(h.pk for h in hidden)
+        assert [hit.article.pk for hit in search("quokkalogie").hits] == [added.pk]
+        assert [hit.article.pk for hit in search('"sur la quokkalogie"').hits] == [added.pk]
         # Hashtag counts: the file's uses are counted when it is published
         generated = Hashtag.objects.filter(key="generated").first()
         assert generated is None or generated.usage_count == 0
@@ -101,7 +119,8 @@ class ReadPathsTests(BaseTestCase):
         summary = import_paths([self.dump], progress=self.look)
         assert not summary.errors, summary.errors
         assert self.checked, "the import never had hidden articles"
-        assert Article.objects.count() == self.before["articles"] + POSTS
+        assert Article.objects.count() == self.before["articles"] + POSTS + 1
+        assert [hit.article.pk for hit in search("quokkalogie").hits] == self.added
         assert search("#generated").total == POSTS
         assert Hashtag.objects.get(key="generated").usage_count == POSTS
         assert not UnfinishedImport.objects.exists()

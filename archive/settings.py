@@ -240,6 +240,10 @@ ARCHIVE_SEARCH_COUNT_LIMIT = env_int("ARCHIVE_SEARCH_COUNT_LIMIT", 10000)
 # second process while the first parses and writes; off: everything in one process.
 ARCHIVE_IMPORT_WORKER = env_bool("ARCHIVE_IMPORT_WORKER", (os.cpu_count() or 1) > 1)
 ARCHIVE_IMPORT_WORKER_BYTES = env_int("ARCHIVE_IMPORT_WORKER_BYTES", 4_000_000)
+# That second process runs at this niceness (0-19) above the importer's: its CPU-bound work
+# yields the cores to pages and curators' writes, while the importer, which holds SQLite's write
+# lock as it writes, keeps its priority. An idle machine imports as fast either way.
+ARCHIVE_IMPORT_WORKER_NICENESS = env_whole_number("ARCHIVE_IMPORT_WORKER_NICENESS", 10, 19)
 
 # Imports from the browser (archive/uploads.py) run in the background: django-tasks' database
 # backend keeps the queue, `manage.py db_worker` runs it (README). Uploaded dumps wait in

@@ -162,6 +162,22 @@ class WorkerImportTests(BaseTestCase):
         reindex_all()
         self.assertEqual(vocabulary(), words)
 
+    def test_the_worker_yields_the_cores_to_pages_and_the_importer_does_not(self):
+        # The worker's CPU-bound preparing runs at a lower priority (a higher niceness); the
+        # importer, which holds SQLite's write lock while it writes, keeps its own.
+        seen = []
+
+        def look(name, done, total, posts):
+            if posts >= 600 and not seen:  # written: the worker has answered
+                seen.extend(os.getpriority(os.PRIO_PROCESS, pid) for pid in worker_processes())
+
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        with WITH_WORKER, override_settings(ARCHIVE_IMPORT_WORKER_NICENESS=7):
+            summary = import_paths([self.big], progress=look)
+        self.assertFalse(summary.errors)
+        self.assertEqual(seen, [min(mine + 7, 19)])
+        self.assertEqual(os.getpriority(os.PRIO_PROCESS, 0), mine)
+
     def test_a_dead_worker_is_a_clear_error_and_keeps_nothing(self):
         run_import(SEENTHIS_DUMP)
         before = archive_rows()

@@ -147,7 +147,7 @@ def preparation_worker(total_bytes: int):
     if not settings.ARCHIVE_IMPORT_WORKER or total_bytes < settings.ARCHIVE_IMPORT_WORKER_BYTES:
         yield None
         return
-    worker = PreparationWorker()
+    worker = PreparationWorker(settings.ARCHIVE_IMPORT_WORKER_NICENESS)
     try:
         yield worker
     finally:

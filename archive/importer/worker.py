@@ -30,11 +30,12 @@ class WorkerError(RuntimeError):
 
 
 class PreparationWorker:
-    def __init__(self):
+    def __init__(self, niceness: int = 0):
+        """`niceness`: added to the child's (settings.ARCHIVE_IMPORT_WORKER_NICENESS)."""
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "archive.importer.worker"],
+            [sys.executable, "-m", "archive.importer.worker", str(niceness)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -112,7 +113,9 @@ class PreparationWorker:
 
 
 def main() -> None:
-
+    niceness = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
     incoming = sys.stdin.buffer
     # Answers go to the original stdout; anything printed by a library goes to stderr instead.
     outgoing = os.fdopen(os.dup(1), "wb")

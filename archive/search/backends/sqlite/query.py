@@ -38,7 +38,9 @@ def unit_expression(unit: Term | Phrase, pairs: bool = False) -> str:
     if not found:
         return phrases[0]
     tokens = " AND ".join(fts5_string(pair_token(*pair)) for pair in found)
-    return f"({phrases[0]} AND {PAIRS_COLUMN} : ({tokens}))"
+    # Pairs first: FTS5 advances an AND's first child and has the others catch up; at a
+    # million posts "de de des" took 72-109 ms so, 101-161 ms the other way round.
+    return f"({PAIRS_COLUMN} : ({tokens}) AND {phrases[0]})"
 
 
 def clause_options(clause) -> tuple[Term | Phrase, ...]:

@@ -120,14 +120,7 @@
     text.insertBefore(button, p);
   });
 
-  function slotAfter(paragraph) {
-    var next = paragraph.nextElementSibling;
-    if (next && next.classList.contains("note-slot")) return next;
-    var slot = document.createElement("div");
-    slot.className = "note-slot";
-    paragraph.parentNode.insertBefore(slot, next);
-    return slot;
-  }
+  var slotAfter = window.archiveNotes.slotAfter; // margin.js, loaded first
 
   function open(passage) {
     current = passage;

@@ -27,6 +27,8 @@
     paragraph.parentNode.insertBefore(slot, next);
     return slot;
   }
+  // curator.js opens the note form in the same slots.
+  window.archiveNotes = { slotAfter: slotAfter };
 
   var notes = [];
   document.querySelectorAll("#commentary .note[data-passage]").forEach(function (note) {

@@ -8,6 +8,7 @@ collects nothing here.
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 import re
@@ -205,9 +206,11 @@ class SearchBackendTests:
         oldest = search("surveillance", page_size=100, sort="oldest")
         ids = [h.article.pk for h in relevance.hits]
         self.assertGreater(len(ids), 5)
-        dates = {a.pk: (a.created, a.pk) for a in Article.objects.filter(pk__in=ids)}
-        self.assertEqual([h.article.pk for h in newest.hits], sorted(ids, key=dates.get)[::-1])
-        self.assertEqual([h.article.pk for h in oldest.hits], sorted(ids, key=dates.get))
+        # The archive's date order, as its lists of articles show them: the newest first, an
+        # import's articles (one date) in the order of their file; the oldest first reverses it.
+        in_lists = list(Article.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        self.assertEqual([h.article.pk for h in newest.hits], in_lists)
+        self.assertEqual([h.article.pk for h in oldest.hits], in_lists[::-1])
         self.assertEqual(newest.total, relevance.total)
         # The page and the feed keep the sort in their links.
         page = self.client.get("/search/", {"q": "surveillance", "sort": "oldest"})
@@ -233,6 +236,37 @@ class SearchBackendTests:
         oldest_ids = [h.article.pk for h in every.hits]
         self.assertEqual([h.article.pk for h in capped.hits], oldest_ids[:3])
         self.assertEqual([h.article.pk for h in newest.hits], oldest_ids[::-1][:3])
+
+    def test_date_sort_past_the_count_walks_every_match_by_date_and_says_how_far(self):
+        every = [h.article.pk for h in search("surveillance", page_size=100, sort="newest").hits]
+        self.assertGreater(len(every), 6)
+        # Restored from an export: the match listed last is dated after all the others.
+        restored = every[-1]
+        newest_date = Article.objects.get(pk=every[0]).sort_date
+        Article.all_objects.filter(pk=restored).update(
+            sort_date=newest_date + datetime.timedelta(days=1)
+        )
+        by_date = [restored, *every[:-1]]
+        with override_settings(ARCHIVE_SEARCH_COUNT_LIMIT=3, ARCHIVE_SEARCH_CANDIDATES=3):
+            first = search("surveillance", page_size=2, sort="newest")
+            second = search("surveillance", page=2, page_size=2, sort="newest")
+            oldest = search("surveillance", page_size=2, sort="oldest")
+            self.assertTrue(first.total_is_capped)
+            # Every match is sorted, not only the three counted (the newest by import).
+            self.assertEqual([h.article.pk for h in first.hits], by_date[:2])
+            self.assertEqual([h.article.pk for h in oldest.hits], by_date[::-1][:2])
+            self.assertEqual(first.reachable, 3)
+            self.assertEqual([h.article.pk for h in second.hits], by_date[2:3])
+            self.assertFalse(second.has_next)
+            # A walk that would take too long stops at what it can reach, and says so.
+            walk_limit = mock.patch.object(type(get_backend("default")), "DATE_WALK_ROWS", 1)
+            with walk_limit, override_settings(ARCHIVE_PAGE_SIZE=2):
+                short = search("surveillance", sort="newest")
+                page = self.client.get("/search/", {"q": "surveillance", "sort": "newest"})
+            self.assertEqual(short.reachable, 2)
+            self.assertFalse(short.has_next)
+        self.assertEqual([h.article.pk for h in short.hits], by_date[:2])
+        self.assertContains(page, "The first 2 matches by date can be paged through")
 
     def test_facets_count_the_matches_hashtags_and_languages_and_narrow(self):
         results = search("surveillance", facets=True)

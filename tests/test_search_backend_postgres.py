@@ -10,12 +10,16 @@ Shared tests (tests/search_backend_tests.py) skipped on PostgreSQL: none.
 from __future__ import annotations
 
 import importlib
+import math
 import random
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
@@ -95,6 +99,57 @@ class PostgresHashtagFilterTests(HashtagFilterBackendTests, BaseTestCase):
 
 class PostgresSearchFuzzTests(SearchFuzzBackendTests, HypothesisTestCase):
     pass
+
+
+class MatchPlanTests(BaseTestCase):
+    """PostgresBackend._matches picks a plan from the planner's estimate: a walk down the newest
+    documents, or a count from the GIN bitmap and then the newest by a walk or from the bitmap
+    (`+ 0`). Each finds the same articles, counts them alike and pages through them in the
+    same order, sorted by relevance or by date, capped or not."""
+
+    dumps = (SEENTHIS_DUMP, PLAIN_DUMP)
+    PLANS = {
+        "walk": {"WALK_SHARE": 0.0, "BITMAP_ROW_COST": math.inf},
+        "count, then walk": {"WALK_SHARE": math.inf, "BITMAP_ROW_COST": math.inf},
+        "count, then bitmap": {"WALK_SHARE": math.inf, "BITMAP_ROW_COST": 0.0},
+    }
+
+    def run_plan(self, plan: str, q: str, **kwargs):
+        with (
+            mock.patch.multiple(PostgresBackend, **self.PLANS[plan]),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            results = search(q, **kwargs)
+        sql = [query["sql"] for query in queries.captured_queries]
+        return ([h.article.pk for h in results.hits], results.total, results.total_is_capped), sql
+
+    def test_every_plan_finds_the_same_matches_in_the_same_order(self):
+        queries = ["surveillance", "china", "surveillance -china", "China #Chine", "la société"]
+        plans_seen = set()
+        for count_limit, candidates in ((3, 2), (10_000, 1_000)):
+            for sort in ("relevance", "newest", "oldest"):
+                for q in queries:
+                    with override_settings(
+                        ARCHIVE_SEARCH_COUNT_LIMIT=count_limit,
+                        ARCHIVE_SEARCH_CANDIDATES=candidates,
+                    ):
+                        found = {
+                            plan: self.run_plan(plan, q, sort=sort, page_size=2)
+                            for plan in self.PLANS
+                        }
+                    walked, _ = found["walk"]
+                    self.assertTrue(walked[0], (q, sort))
+                    for plan, (results, statements) in found.items():
+                        self.assertEqual(results, walked, (plan, q, sort, count_limit))
+                        for sql in statements:
+                            if "document @@" not in sql or sql.startswith("EXPLAIN"):
+                                continue
+                            if "ORDER BY d.article_id + 0" in sql:
+                                plans_seen.add("bitmap order")
+                            elif "ORDER BY" not in sql and "LIMIT" in sql:
+                                plans_seen.add("count")
+        # The capped searches did take the bitmap's order in one plan.
+        self.assertEqual(plans_seen, {"bitmap order", "count"})
 
 
 class CommonWordPairTests(BaseTestCase):

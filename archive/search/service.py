@@ -6,6 +6,7 @@ results = search("credit social #Chine", page=1)
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -131,13 +132,36 @@ def search(
     if not exact:
         query = compounds.expand(connection, query)
         results.query = query
-    found = _candidates(backend, query, language)
-    if sort == "oldest" and found.total_is_capped:
-        # More matches than are counted: the counted ones are the newest; the oldest first
-        # are others. Ids follow import order, and a date sort orders by date (by_date below).
-        found = _candidates(backend, query, language, oldest_first=True)
+    date_sort = sort != "relevance"
+    newest_first = sort != "oldest"
+    # A date sort shows no ranking: the page's hits alone are scored (below), for the API.
+    found = _candidates(backend, query, language, limit=results.page_size if date_sort else None)
+    window = None  # a date sort's page, when the engine walks the matches by date
+    if date_sort and found.total_is_capped:
+        walked = backend.by_date_window(
+            query,
+            language=language or None,
+            newest_first=newest_first,
+            offset=results.offset,
+            limit=results.page_size,
+            found=found,
+        )
+        if walked is not None:
+            window, results.reachable = walked
+    if date_sort and found.total_is_capped and window is None:
+        # More matches than are counted, and an engine that cannot walk them by date: the
+        # pages go through the counted ones, the newest (or, from the oldest, the oldest) by
+        # id, which follow import order; by_date below orders them by date.
+        found = _candidates(
+            backend,
+            query,
+            language,
+            limit=results.page_size,
+            oldest_first=not newest_first,
+            every_counted=True,
+        )
     ranked = _ranked(found)
-    by_date = [found.ids]  # exact matches first, then those of other readings
+    dated = [found.ids]  # exact matches first, then those of other readings
     if not exact and found.total <= FEW_RESULTS:
         # (what to say of it, what to search)
         readings = [
@@ -158,12 +182,18 @@ def search(
         seen = {c.article_id for c in ranked}
         shown = [query]
         for said, reading in readings[:MAX_READINGS]:
-            also = _candidates(backend, reading, language)
+            also = _candidates(
+                backend,
+                reading,
+                language,
+                limit=results.page_size if date_sort else None,
+                every_counted=date_sort,
+            )
             extra = [c for c in _ranked(also) if c.article_id not in seen]
             if not extra:
                 continue
             ranked += extra
-            by_date.append([i for i in also.ids if i not in seen])
+            dated.append([i for i in also.ids if i not in seen])
             seen.update(c.article_id for c in extra)
             shown.append(reading)
             if said is None:
@@ -177,18 +207,33 @@ def search(
     scores = {c.article_id: c.score for c in ranked}
     if sort == "relevance":
         ordered = [c.article_id for c in ranked]
-    else:
+    elif window is None:
         # The engines count matches in id order: most articles' dates follow their ids, but
         # not those restored from a JSON export, dated by a curator, or published long before
         # their import.
-        newest_first = sort == "newest"
-        ordered = [i for ids in by_date for i in backend.by_date(ids, newest_first=newest_first)]
-    window = ordered[results.offset : results.offset + results.page_size]
+        ordered = [i for ids in dated for i in backend.by_date(ids, newest_first=newest_first)]
+    walked = window is not None
+    if not walked:
+        window = ordered[results.offset : results.offset + results.page_size]
+        results.reachable = len(ordered)  # what the pages can reach
+    if date_sort:
+        unscored = [i for i in window if i not in scores]
+        if unscored:
+            scores.update(backend.scores(query, unscored, language=language))
     results.total = found.total
     results.total_is_capped = found.total_is_capped
-    results.reachable = len(ordered)  # what the pages can reach
     if facets:
-        sample = ordered[:FACET_SAMPLE]
+        if walked:
+            sample, _ = backend.by_date_window(
+                query,
+                language=language or None,
+                newest_first=newest_first,
+                offset=0,
+                limit=FACET_SAMPLE,
+                found=found,
+            )
+        else:
+            sample = ordered[:FACET_SAMPLE]
         results.facets = _facets(sample, using, complete=len(sample) == results.total)
     _fill(results, window, {i: scores.get(i, 0.0) for i in window}, using)
     return results
@@ -208,13 +253,22 @@ def _highlighting(queries: list[Query]) -> Query:
 
 
 def _facets(ids: list[int], using: str, *, complete: bool) -> Facets:
-    tags = (
+    # Counted by hashtag id from the (article, hashtag) index alone, then the top ones named:
+    # grouped by name through the join, 1,000 matches' hashtags took twice as long.
+    counts = Counter(
         TaggedArticle.objects.using(using)
         .filter(content_object_id__in=ids)
-        .values_list("tag__name", "tag__slug")
-        .annotate(n=Count("id"))
-        .order_by("-n", "tag__name")[:FACET_SIZE]
+        .values_list("tag_id", flat=True)
+        .iterator(chunk_size=5000)
     )
+    ranked = counts.most_common()
+    # Ties are ordered by name: every hashtag counted as often as the last one shown is named.
+    least = ranked[FACET_SIZE - 1][1] if len(ranked) >= FACET_SIZE else 0
+    named = Hashtag.objects.using(using).in_bulk([t for t, n in ranked if n >= least])
+    top = sorted(
+        ((named[t].name, named[t].slug, n) for t, n in ranked if n >= least and t in named),
+        key=lambda row: (-row[2], row[0]),
+    )[:FACET_SIZE]
     languages = (
         Article.objects.using(using)
         .filter(pk__in=ids)
@@ -223,11 +277,18 @@ def _facets(ids: list[int], using: str, *, complete: bool) -> Facets:
         .annotate(n=Count("id"))
         .order_by("-n", "language")[:FACET_SIZE]
     )
-    return Facets(list(tags), list(languages), len(ids), complete)
+    return Facets(top, list(languages), len(ids), complete)
 
 
 def _candidates(
-    backend, query: Query, language, *, limit=None, count_limit=None, oldest_first=False
+    backend,
+    query: Query,
+    language,
+    *,
+    limit=None,
+    count_limit=None,
+    oldest_first=False,
+    every_counted=False,
 ) -> Candidates:
     return backend.candidates(
         query,
@@ -235,6 +296,7 @@ def _candidates(
         limit=limit or settings.ARCHIVE_SEARCH_CANDIDATES,
         count_limit=count_limit or settings.ARCHIVE_SEARCH_COUNT_LIMIT,
         oldest_first=oldest_first,
+        every_counted=every_counted,
     )
 
 

@@ -45,7 +45,8 @@ class Candidates:
     items: list[Candidate]
     total: int
     total_is_capped: bool  # more than `total` match; counting stopped there
-    # Every match counted, newest first (the first `total`): what a sort by date pages through.
+    # The matches counted, newest first: all of them (the first `total`) when the search
+    # asked for `every_counted` (a sort by date pages through them), else at least the items'.
     ids: list[int] = dataclasses.field(default_factory=list)
 
 
@@ -60,6 +61,12 @@ TAGGED_ROWS = (
     "archive_taggedarticle ta JOIN archive_hashtag h ON h.id = ta.tag_id WHERE h.search_key = %s"
 )
 TAGGED_IDS = f"SELECT ta.content_object_id FROM {TAGGED_ROWS}"
+
+
+# Articles by date, newest or oldest first (DATE_ORDER[newest_first]): the order of the
+# article_newest index, which every list of articles by date follows (an article listed before
+# another of the same date stays before it: the lower id, when newest first).
+DATE_ORDER = {True: "a.sort_date DESC, a.id", False: "a.sort_date, a.id DESC"}
 
 
 def filter_sql(
@@ -169,10 +176,60 @@ class SearchBackend:
         limit: int,
         count_limit: int,
         oldest_first: bool = False,
+        every_counted: bool = False,
     ) -> Candidates:
         """The newest `limit` matches of a text query, scored by the engine (the oldest with
         `oldest_first`: a sort by date from the oldest, when there are more matches than are
-        counted)."""
+        counted). `Candidates.ids` holds every counted match with `every_counted` (a sort by
+        date pages through them), else at least the candidates'."""
+        raise NotImplementedError
+
+    def scores(self, query: Query, ids: list[int], *, language: str | None) -> dict[int, float]:
+        """The relevance of these matches, as candidates() scores them (a date sort's page)."""
+        raise NotImplementedError
+
+    def by_date_window(
+        self,
+        query: Query,
+        *,
+        language: str | None,
+        newest_first: bool,
+        offset: int,
+        limit: int,
+        found: Candidates,
+    ) -> tuple[list[int], int] | None:
+        """A page of a text query's matches by date (DATE_ORDER), from all its matches, for a
+        query with more matches than are counted (`found`): the articles are walked in date
+        order, each tested for the query, as far as DATE_WALK_ROWS articles by the estimated
+        share of matches. Returns the page's ids and how many matches the pages can reach
+        that way (at least one page); None where the engine cannot walk."""
+        share = self.match_share(query, language, found)
+        reachable = min(found.total, max(limit, int(self.DATE_WALK_ROWS * share)))
+        if offset >= reachable:
+            return [], reachable
+        rows_sql, rows_params = self.match_rows_sql(query, language)
+        where, params = filter_sql(
+            query, "a.id", language, self.tag_ids(query), self.UNPUBLISHED_ROWS
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT a.id FROM archive_article a {self.DATE_WALK_INDEX} "
+                f"WHERE EXISTS (SELECT 1 {rows_sql}) AND {where} "
+                f"ORDER BY {DATE_ORDER[newest_first]} LIMIT %s OFFSET %s",
+                [*rows_params, *params, min(limit, reachable - offset), offset],
+            )
+            return [row[0] for row in cursor.fetchall()], reachable
+
+    # Articles a date sort walks, at most, to find a page (by_date_window).
+    DATE_WALK_ROWS = 10_000
+    DATE_WALK_INDEX = ""
+
+    def match_share(self, query: Query, language: str | None, found: Candidates) -> float:
+        """An estimate of the share of articles the query matches (by_date_window)."""
+        raise NotImplementedError
+
+    def match_rows_sql(self, query: Query, language: str | None) -> tuple[str, list]:
+        """FROM and WHERE of a search table row matching the query, for article a.id."""
         raise NotImplementedError
 
     def filter_only(
@@ -187,7 +244,7 @@ class SearchBackend:
     ) -> tuple[list[int], int, bool]:
         """Articles for a query with no required words (hashtags, exclusions): newest first, or
         oldest first (by their date: Article.sort_date, the article_newest index)."""
-        order = "a.sort_date DESC, a.id" if newest_first else "a.sort_date, a.id DESC"
+        order = DATE_ORDER[newest_first]
         tag_ids = self.tag_ids(query)
         hidden = self.UNPUBLISHED_ROWS
         where, params = filter_sql(query, "a.id", language, tag_ids, hidden)
@@ -272,16 +329,15 @@ class SearchBackend:
 
     def by_date(self, ids: list[int], *, newest_first: bool) -> list[int]:
         """These articles by their date (Article.sort_date), newest or oldest first; the same
-        date, the later id is the newer. Ordered by the database from the article_id_date
+        date, by id (DATE_ORDER). Ordered by the database from the article_id_date
         index, ids alone coming back: dated in Python from their rows, 10,000 matches took
         400 ms (SQLite, 100,000 articles); see bench/date_sort.py."""
         if not ids:
             return []
-        order = "DESC" if newest_first else "ASC"
         with self.connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT a.id FROM {self.IDS_TABLE} JOIN archive_article a {self.DATES_INDEX} "
-                f"ON a.id = given.id ORDER BY a.sort_date {order}, a.id {order}",
+                f"ON a.id = given.id ORDER BY {DATE_ORDER[newest_first]}",
                 [self.ids_parameter(ids)],
             )
             return [row[0] for row in cursor.fetchall()]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from archive.search.backends.base import (
+    DATE_ORDER,
     Candidate,
     Candidates,
     IndexDocument,
@@ -53,11 +55,10 @@ class PostgresBackend(SearchBackend):
         (420 ms; bench/date_sort.py)."""
         if not ids:
             return []
-        order = "DESC" if newest_first else "ASC"
         with self.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT a.id FROM archive_article a WHERE a.id = ANY(%s) "
-                f"ORDER BY a.sort_date {order}, a.id {order}",
+                f"ORDER BY {DATE_ORDER[newest_first]}",
                 [ids],
             )
             return [row[0] for row in cursor.fetchall()]
@@ -66,11 +67,56 @@ class PostgresBackend(SearchBackend):
         sql, params = excluded_tsquery_sql(query)
         return f"SELECT article_id FROM {TABLE} WHERE document @@ ({sql})", params
 
-    def candidates(self, query, *, language, limit, count_limit, oldest_first=False) -> Candidates:
+    def candidates(
+        self, query, *, language, limit, count_limit, oldest_first=False, every_counted=False
+    ) -> Candidates:
         tag_ids = self.tag_ids(query)
         if any(not tag_ids.get(key) for key in query.tags):
             return Candidates([], 0, False)  # no hashtag has a wanted search key
+        rows_sql, rows_params = self._rows_sql(query, language, tag_ids)
+        with self.connection.cursor() as cursor:
+            found, capped = self._matches(
+                cursor,
+                rows_sql,
+                rows_params,
+                limit=limit,
+                count_limit=count_limit,
+                oldest_first=oldest_first,
+                every_counted=every_counted,
+            )
+            if not found:
+                return Candidates([], 0, False)
+            ids = found[:limit]
+            scores = self._scores(cursor, query, ids, language, tag_ids)
+        items = [Candidate(i, scores[i]) for i in ids if i in scores]
+        total = count_limit if capped else len(found)
+        return Candidates(items, total, capped, found[:total])
+
+    def scores(self, query, ids, *, language) -> dict[int, float]:
+        with self.connection.cursor() as cursor:
+            return self._scores(cursor, query, ids, language, self.tag_ids(query))
+
+    @staticmethod
+    def _scores(cursor, query: Query, ids: list[int], language, tag_ids) -> dict[int, float]:
+        """Rank just these, with the text's query alone: ts_rank_cd never runs on every hit,
+        and the hashtags score nothing. The filters are checked again, exactly: an id failing
+        them has no score."""
         tsquery, tsquery_params = tsquery_sql(query, pairs=False)
+        where, filter_params = filter_sql(query, "d.article_id", language, tag_ids)
+        phrase = phrase_sql(query)
+        phrase_column, phrase_params = (
+            (f"d.document @@ {phrase[0]}", phrase[1]) if phrase else ("false", [])
+        )
+        cursor.execute(
+            f"SELECT d.article_id, ts_rank_cd(%s, d.document, {tsquery}), {phrase_column} "
+            f"FROM {TABLE} d WHERE d.article_id = ANY(%s) AND {where}",
+            [RANK_WEIGHTS, *tsquery_params, *phrase_params, ids, *filter_params],
+        )
+        return {row[0]: boosted(float(row[1]), phrase=bool(row[2])) for row in cursor.fetchall()}
+
+    def _rows_sql(self, query: Query, language, tag_ids) -> tuple[str, list]:
+        """FROM and WHERE of the search documents matching the query, as the GIN index finds
+        them: the wanted hashtags as lexemes; the filters then check them exactly."""
         where, filter_params = filter_sql(query, "d.article_id", language, tag_ids)
         search, search_params = tsquery_sql(query)
         scan_where, scan_params = where, filter_params
@@ -79,44 +125,94 @@ class PostgresBackend(SearchBackend):
             # pass as the words: joined with a hashtag's uses instead, the matches of
             # "dordordraya #by" (14,000 documents, a hashtag on 370,000 articles) took 120 ms
             # at a million posts. The exact filter (the hashtag's uses) then checks only the
-            # candidates, in the ranking query below; the count relies on the index, which
-            # every write path that changes hashtags refreshes (index_articles).
+            # candidates, in the ranking query of candidates(); the count relies on the index,
+            # which every write path that changes hashtags refreshes (index_articles).
             tag_tsquery, tag_params = tag_tsquery_sql(query)
             search, search_params = f"({search} && {tag_tsquery})", [*search_params, *tag_params]
             untagged = dataclasses.replace(query, tags=[])
             scan_where, scan_params = filter_sql(untagged, "d.article_id", language, tag_ids)
-        phrase = phrase_sql(query)
-        phrase_column, phrase_params = (
-            (f"d.document @@ {phrase[0]}", phrase[1]) if phrase else ("false", [])
+        return (
+            f"FROM {TABLE} d WHERE d.document @@ {search} AND {scan_where}",
+            [*search_params, *scan_params],
         )
+
+    # A walk's step (an article_newest entry, a search document looked up and tested) takes
+    # ~3 µs: 50,000 of them, 150 ms.
+    DATE_WALK_ROWS = 50_000
+
+    def match_share(self, query, language, found) -> float:
+        """The planner's estimate: "agriculture" (51,591 documents at a million posts) sorted
+        by date took 460 ms through the 10,000 counted matches, and 3 ms by walking."""
+        tag_ids = self.tag_ids(query)
+        rows_sql, rows_params = self._rows_sql(query, language, tag_ids)
         with self.connection.cursor() as cursor:
-            # The newest matches' ids, as many as counting needs: the candidates are the first
-            # `limit`. One query for both, asking for ids alone: asked for the newest 1,000
-            # documents (and counting apart), the planner walked the newest articles testing
-            # each document ("dordordraya #by": 86,000 rows, 230 ms at 100,000 posts) where the
-            # GIN bitmap takes 17 ms.
-            cursor.execute(
-                f"SELECT d.article_id FROM {TABLE} d WHERE d.document @@ {search} "
-                f"AND {scan_where} ORDER BY d.article_id {'ASC' if oldest_first else 'DESC'}"
-                " LIMIT %s",
-                [*search_params, *scan_params, max(limit, count_limit + 1)],
-            )
+            estimated, documents = _estimate(cursor, rows_sql, rows_params)
+        return min(1.0, estimated / documents) if documents > 0 else 1.0
+
+    def match_rows_sql(self, query, language) -> tuple[str, list]:
+        rows_sql, params = self._rows_sql(query, language, self.tag_ids(query))
+        return f"{rows_sql} AND d.article_id = a.id", params
+
+    # The share of documents a query must match, by the planner's estimate, for the newest
+    # ones to be walked rather than its matches counted from the GIN bitmap (_matches).
+    WALK_SHARE = 0.2
+    # What reading a match's row from the bitmap costs, in documents tested by a walk (3.3 µs
+    # against 1.2).
+    BITMAP_ROW_COST = 2.8
+
+    def _matches(
+        self,
+        cursor,
+        rows_sql: str,
+        params: list,
+        *,
+        limit,
+        count_limit,
+        oldest_first,
+        every_counted,
+    ) -> tuple[list[int], bool]:
+        """The matching ids in the walk's order, all of them up to `count_limit`, and whether
+        there are more; when there are, at least the first `limit` (all the counted ones with
+        `every_counted`).
+
+        Two plans, chosen from the planner's estimate of the matches (at a million posts):
+        - a walk down the newest documents, testing each one, stops after
+          count_limit / (share of documents matching) of them: cheapest for a word in most
+          documents ("surveillance", on 91% of them: 13 ms for 10,001 ids at a million posts);
+        - else counting first, in no order, from the GIN bitmap, which reads only the matches'
+          rows; the walk then serves, if there are more matches than are counted, for the
+          newest `limit` alone. A word on 5% of the documents took 59 ms so, against 216 ms
+          for the walk (184,000 documents read to count 10,000)."""
+        order = "ASC" if oldest_first else "DESC"
+        walk = f"SELECT d.article_id {rows_sql} ORDER BY d.article_id {order} LIMIT %s"
+        estimated, documents = _estimate(cursor, rows_sql, params)
+        if estimated >= self.WALK_SHARE * documents:
+            cursor.execute(walk, [*params, max(limit, count_limit + 1)])
             found = [row[0] for row in cursor.fetchall()]
-            if not found:
-                return Candidates([], 0, False)
-            ids = found[:limit]
-            # Then rank just those, with the text's query alone: ts_rank_cd never runs on every
-            # hit, and the hashtags score nothing. The filters are checked again, exactly.
-            cursor.execute(
-                f"SELECT d.article_id, ts_rank_cd(%s, d.document, {tsquery}), {phrase_column} "
-                f"FROM {TABLE} d WHERE d.article_id = ANY(%s) AND {where}",
-                [RANK_WEIGHTS, *tsquery_params, *phrase_params, ids, *filter_params],
-            )
-            ranks = {row[0]: (float(row[1]), bool(row[2])) for row in cursor.fetchall()}
-        items = [
-            Candidate(article_id, boosted(ranks[article_id][0], phrase=ranks[article_id][1]))
-            for article_id in ids
-            if article_id in ranks
-        ]
-        total = min(len(found), count_limit)
-        return Candidates(items, total, len(found) > count_limit, found[:total])
+            return found, len(found) > count_limit
+        cursor.execute(f"SELECT d.article_id {rows_sql} LIMIT %s", [*params, count_limit + 1])
+        found = [row[0] for row in cursor.fetchall()]
+        if len(found) <= count_limit:
+            return sorted(found, reverse=not oldest_first), False
+        wanted = count_limit if every_counted else limit
+        matches = max(estimated, count_limit + 1)
+        if matches * self.BITMAP_ROW_COST < wanted * documents / matches:
+            # Fewer rows to read for all the matches, from the bitmap, than for the walk to
+            # find `wanted` of them ("agricoltura", 11,918 documents: 40 ms against 100).
+            # `+ 0` keeps the planner from walking the primary key's order.
+            walk = walk.replace("ORDER BY d.article_id", "ORDER BY d.article_id + 0")
+        cursor.execute(walk, [*params, wanted])
+        return [row[0] for row in cursor.fetchall()], True
+
+
+def _estimate(cursor, rows_sql: str, params: list) -> tuple[float, float]:
+    """The planner's estimates of these rows and of all search documents (within a factor of
+    2.5 for single words at a million posts). EXPLAIN plans and does not run."""
+
+    def planned_rows(sql: str, params: list) -> float:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+        return float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+
+    documents = planned_rows(f"SELECT 1 FROM {TABLE} d", [])
+    return planned_rows(f"SELECT 1 {rows_sql}", params), documents

@@ -37,6 +37,11 @@ from archive.search.spelling import remember_words
 MIN_ROWID, MAX_ROWID = -(2**63), 2**63 - 1
 
 
+def _score(rank: tuple[float, bool, bool] | None) -> float:
+    score, phrase, title = rank or (0.0, False, False)
+    return boosted(score, phrase=phrase, title=title)
+
+
 class SQLiteBackend(SearchBackend):
     writes = writes  # SearchBackend.delete() and clear() use it
     IDS_TABLE = "(SELECT value AS id FROM json_each(%s)) given"
@@ -70,7 +75,9 @@ class SQLiteBackend(SearchBackend):
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [excluded_expression(query)]
 
-    def candidates(self, query, *, language, limit, count_limit, oldest_first=False) -> Candidates:
+    def candidates(
+        self, query, *, language, limit, count_limit, oldest_first=False, every_counted=False
+    ) -> Candidates:
         tags = self.hashtags(query)
         if any(not tags.get(key) for key in query.tags):
             return Candidates([], 0, False)  # no hashtag has a wanted search key
@@ -100,11 +107,32 @@ class SQLiteBackend(SearchBackend):
             ids = found[:limit]
             total, capped = min(len(found), count_limit), len(found) > count_limit
             ranks = self.ranks(query, ids, cursor=cursor)
-        items = []
-        for i in ids:
-            score, phrase, title = ranks.get(i, (0.0, False, False))
-            items.append(Candidate(i, boosted(score, phrase=phrase, title=title)))
+        items = [Candidate(i, _score(ranks.get(i))) for i in ids]
         return Candidates(items, total, capped, found[:total])
+
+    def scores(self, query, ids, *, language) -> dict[int, float]:
+        ranks = self.ranks(query, ids)
+        return {i: _score(ranks.get(i)) for i in ids}
+
+    # A walk's step (an article_newest entry, and FTS5 asked whether its row matches) takes
+    # 11-17 µs at a million posts: 10,000 of them, 110-170 ms.
+    DATE_WALK_ROWS = 10_000
+    DATE_WALK_INDEX = "INDEXED BY article_newest"
+
+    def match_share(self, query, language, found) -> float:
+        """From the counted matches, the newest by rowid: how many of the rows they span
+        they are."""
+        if not found.ids:
+            return 1.0
+        return len(found.ids) / (max(found.ids) - min(found.ids) + 1)
+
+    def match_rows_sql(self, query, language) -> tuple[str, list]:
+        tags = self.hashtags(query)
+        tag_filter = tag_expression(query, tags) if self.TAG_PREFILTER else None
+        return (
+            f"FROM {TABLE} WHERE {TABLE} MATCH %s AND {TABLE}.rowid = a.id",
+            [match_expression(query, tag_filter)],
+        )
 
     @staticmethod
     def published_rowids(cursor, oldest_first: bool) -> list[tuple[int, int]]:

@@ -137,6 +137,25 @@ class SearchBackendTests:
                 if not q.startswith("surveillance"):
                     self.assertTrue(with_pairs, q)
 
+    def test_a_phrase_of_very_common_words_is_counted_as_far_as_the_candidates(self):
+        every = {h.article.pk for h in search('"de la"', page_size=100).hits}
+        self.assertGreater(len(every), 2)
+        with override_settings(ARCHIVE_SEARCH_CANDIDATES=2):
+            common = search('"de la"')
+            word = search("surveillance")
+            page = self.client.get("/search/", {"q": '"de la"'})
+        self.assertEqual((common.total, common.total_is_capped), (2, True))
+        self.assertEqual(len(common.hits), 2)
+        self.assertLess({h.article.pk for h in common.hits}, every)
+        self.assertContains(page, "More than 2 results")
+        # Words, and phrases holding a rarer word, are counted to ARCHIVE_SEARCH_COUNT_LIMIT.
+        self.assertGreater(word.total, 2)
+        self.assertFalse(word.total_is_capped)
+        full = search('"la surveillance"').total
+        self.assertGreater(full, 1)
+        with override_settings(ARCHIVE_SEARCH_CANDIDATES=1):
+            self.assertEqual(search('"la surveillance"').total, full)
+
     def test_phrase_without_accents(self):
         found = titles('"la surveillance chinoise leur fait peur"')
         self.assertEqual(len(found), 1)

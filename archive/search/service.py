@@ -139,27 +139,13 @@ def search(
     found = _candidates(backend, query, language, limit=results.page_size if date_sort else None)
     window = None  # a date sort's page, when the engine walks the matches by date
     if date_sort and found.total_is_capped:
-        walked = backend.by_date_window(
+        window, results.reachable = backend.by_date_window(
             query,
             language=language or None,
             newest_first=newest_first,
             offset=results.offset,
             limit=results.page_size,
             found=found,
-        )
-        if walked is not None:
-            window, results.reachable = walked
-    if date_sort and found.total_is_capped and window is None:
-        # More matches than are counted, and an engine that cannot walk them by date: the
-        # pages go through the counted ones, the newest (or, from the oldest, the oldest) by
-        # id, which follow import order; by_date below orders them by date.
-        found = _candidates(
-            backend,
-            query,
-            language,
-            limit=results.page_size,
-            oldest_first=not newest_first,
-            every_counted=True,
         )
     ranked = _ranked(found)
     dated = [found.ids]  # exact matches first, then those of other readings
@@ -287,7 +273,6 @@ def _candidates(
     *,
     limit=None,
     count_limit=None,
-    oldest_first=False,
     every_counted=False,
 ) -> Candidates:
     return backend.candidates(
@@ -295,7 +280,6 @@ def _candidates(
         language=language or None,
         limit=limit or settings.ARCHIVE_SEARCH_CANDIDATES,
         count_limit=count_limit or _count_limit(query),
-        oldest_first=oldest_first,
         every_counted=every_counted,
     )
 

@@ -175,13 +175,11 @@ class SearchBackend:
         language: str | None,
         limit: int,
         count_limit: int,
-        oldest_first: bool = False,
         every_counted: bool = False,
     ) -> Candidates:
-        """The newest `limit` matches of a text query, scored by the engine (the oldest with
-        `oldest_first`: a sort by date from the oldest, when there are more matches than are
-        counted). `Candidates.ids` holds every counted match with `every_counted` (a sort by
-        date pages through them), else at least the candidates'."""
+        """The newest `limit` matches of a text query, scored by the engine. `Candidates.ids`
+        holds every counted match with `every_counted` (a sort by date orders them), else at
+        least the candidates'."""
         raise NotImplementedError
 
     def scores(self, query: Query, ids: list[int], *, language: str | None) -> dict[int, float]:
@@ -197,12 +195,12 @@ class SearchBackend:
         offset: int,
         limit: int,
         found: Candidates,
-    ) -> tuple[list[int], int] | None:
+    ) -> tuple[list[int], int]:
         """A page of a text query's matches by date (DATE_ORDER), from all its matches, for a
         query with more matches than are counted (`found`): the articles are walked in date
         order, each tested for the query, as far as DATE_WALK_ROWS articles by the estimated
         share of matches. Returns the page's ids and how many matches the pages can reach
-        that way (at least one page); None where the engine cannot walk."""
+        that way (at least one page)."""
         share = self.match_share(query, language, found)
         reachable = min(found.total, max(limit, int(self.DATE_WALK_ROWS * share)))
         if offset >= reachable:

@@ -75,9 +75,7 @@ class SQLiteBackend(SearchBackend):
     def excluded_ids_sql(self, query: Query) -> tuple[str, list]:
         return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [excluded_expression(query)]
 
-    def candidates(
-        self, query, *, language, limit, count_limit, oldest_first=False, every_counted=False
-    ) -> Candidates:
+    def candidates(self, query, *, language, limit, count_limit, every_counted=False) -> Candidates:
         tags = self.hashtags(query)
         if any(not tags.get(key) for key in query.tags):
             return Candidates([], 0, False)  # no hashtag has a wanted search key
@@ -92,11 +90,11 @@ class SQLiteBackend(SearchBackend):
             # match and filter the candidates' rows twice.
             wanted = max(limit, count_limit + 1)
             found = []
-            for low, high in self.published_rowids(cursor, oldest_first):
+            for low, high in self.published_rowids(cursor):
                 cursor.execute(
                     f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid >= %s "
                     f"AND rowid <= %s AND {where} "
-                    f"ORDER BY rowid {'ASC' if oldest_first else 'DESC'} LIMIT %s",
+                    "ORDER BY rowid DESC LIMIT %s",
                     [expression, low, high, *params, wanted - len(found)],
                 )
                 found += [row[0] for row in cursor.fetchall()]
@@ -135,7 +133,7 @@ class SQLiteBackend(SearchBackend):
         )
 
     @staticmethod
-    def published_rowids(cursor, oldest_first: bool) -> list[tuple[int, int]]:
+    def published_rowids(cursor) -> list[tuple[int, int]]:
         """The rowid ranges outside the interval of unfinished imports (models.HIDDEN_*_SQL),
         in the order of the walk. FTS5 seeks to a rowid bound: a search walking the newest
         rows no longer reads, and drops one by one, the 150,000 rows of an import under way
@@ -146,7 +144,7 @@ class SQLiteBackend(SearchBackend):
             ranges = [(MIN_ROWID, MAX_ROWID)]
         else:
             ranges = [(MIN_ROWID, first - 1), (last + 1, MAX_ROWID)]
-        return ranges if oldest_first else ranges[::-1]
+        return ranges[::-1]
 
     def ranks(
         self, query: Query, ids: list[int], cursor=None, *, method: str | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import xml.etree.ElementTree as ET
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from annotations.notes import create_note
 from archive.articles import ArticleFields, edit_article
@@ -138,10 +139,16 @@ class PublicationDateTests(BaseTestCase):
     def test_the_sitemap_says_when_a_page_last_changed(self):
         """Not the publication date: an article imported today and published in 2001 has a page
         that changed today (a crawler reading 2001 would not come to see it)."""
-        article = dated(GARES, date(2001, 1, 1))
-        sitemap = self.client.get("/sitemap.xml").content.decode()
+        # Edited at 23:30 UTC, the next day in the archive's time zone (Europe/Paris): the
+        # sitemap gives the archive's day, whatever the day and hour the test runs.
+        edited_at = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+        with time_machine.travel(edited_at, tick=False):
+            article = dated(GARES, date(2001, 1, 1))
+            sitemap = self.client.get("/sitemap.xml").content.decode()
+        self.assertEqual(article.updated, edited_at)
         entry = sitemap.split(article.get_absolute_url())[1].split("</url>")[0]
-        self.assertIn(f"<lastmod>{article.updated.date().isoformat()}</lastmod>", entry)
+        local_day = timezone.localtime(article.updated).date().isoformat()
+        self.assertIn(f"<lastmod>{local_day}</lastmod>", entry)
         self.assertNotIn("2001-01-01", entry)
 
     def test_a_curator_s_date_survives_a_reimport_of_an_edited_dump(self):

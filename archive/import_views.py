@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from annotations.decorators import importer_required
 from archive.import_tasks import import_upload
+from archive.importer.history import stop_runs_whose_process_is_gone
 from archive.models import Article, ImportedFile, ImportRun
 from archive.pagination import page_number, paginate
 from archive.uploads import (
@@ -66,6 +67,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def _progress(run: ImportRun) -> dict:
     """Where an import is: files done of the total, and the current file's bytes and posts."""
+    stop_runs_whose_process_is_gone([run])
     done = run.files.count()
     state = {
         "status": run.status,
@@ -127,6 +129,7 @@ def history(request: HttpRequest) -> HttpResponse:
         RUNS_PER_PAGE,
         counted=False,
     )
+    stop_runs_whose_process_is_gone(page.items)
     return render(request, "archive/import_history.html", {"page": page})
 
 

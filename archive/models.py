@@ -10,9 +10,11 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from archive import processes
 from archive.links import reverse_cached, title_slug
 from archive.text import fold, hashtag_key
 
@@ -421,7 +423,7 @@ class HistoryEntry(models.Model):
 
 class ImportRun(models.Model):
     """One import: from the command line, or a curator's upload (run in the background).
-    Written by archive/import_history.py, which archive/importer/run.py calls."""
+    Written by archive/importer/history.py, which archive/importer/run.py calls."""
 
     class Source(models.TextChoices):
         COMMAND = "command", "command line"
@@ -449,6 +451,12 @@ class ImportRun(models.Model):
     uploaded = models.JSONField(default=list, blank=True)
     summary = models.TextField(blank=True, help_text="As the import command prints it.")
     error = models.TextField(blank=True, help_text="Why the import stopped, if it did.")
+    process = models.CharField(
+        max_length=200, blank=True, help_text="The process that runs it (archive/processes.py)."
+    )
+
+    # The error of an import whose process ended before it could say why (shown_error).
+    PROCESS_GONE = "process gone"
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -460,6 +468,30 @@ class ImportRun(models.Model):
     @property
     def is_over(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def shown_error(self) -> str:
+        if self.error == self.PROCESS_GONE:
+            return gettext(
+                "its process ended before the import did (it was stopped or crashed); "
+                "import the file again"
+            )
+        return self.error
+
+    def stop_if_process_gone(self) -> bool:
+        """Mark a running import as stopped if its process has ended (killed, crashed, the
+        machine restarted): nothing else ever would. Whether it was; only a process known to
+        have ended counts (processes.is_gone)."""
+        if self.status != self.Status.RUNNING or processes.is_gone(self.process) is not True:
+            return False
+        now = timezone.now()
+        # Still running, by the same process: another reader may have stopped it meanwhile.
+        stopped = ImportRun.objects.filter(
+            pk=self.pk, status=self.Status.RUNNING, process=self.process
+        ).update(status=self.Status.FAILED, error=self.PROCESS_GONE, finished=now)
+        if stopped:
+            self.status, self.error, self.finished = self.Status.FAILED, self.PROCESS_GONE, now
+        return bool(stopped)
 
 
 class ImportedFile(models.Model):

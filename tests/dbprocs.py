@@ -9,7 +9,9 @@ Run as a script, this module is the other side: `python -m tests.dbprocs snapsho
 user could see of the archive (and every row stored); `python -m tests.dbprocs note TITLE` writes
 a curator's note on an article; `python -m tests.dbprocs reader STOPFILE` searches and requests
 pages until STOPFILE exists, then prints how many calls succeeded, when each round of calls
-started and ended (time.monotonic(), comparable across processes), and every error.
+started and ended (time.monotonic(), comparable across processes), and every error;
+`upload FILE...` uploads files as a curator would (the run's id and folder) and `import-pages
+RUN` prints what a curator sees of an import.
 """
 
 from __future__ import annotations
@@ -120,6 +122,20 @@ def snapshot(url: str) -> dict:
     """Counts and a digest of every row users see: articles, commentary, hashtags, taggings."""
     done = subprocess.run(
         [PYTHON, "-m", "tests.dbprocs", "snapshot"],
+        cwd=PROJECT,
+        env=env_for(url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def run_here(url: str, *args: str) -> dict:
+    """`python -m tests.dbprocs ARGS` (upload, import-pages): its JSON answer."""
+    done = subprocess.run(
+        [PYTHON, "-m", "tests.dbprocs", *args],
         cwd=PROJECT,
         env=env_for(url),
         capture_output=True,
@@ -268,6 +284,49 @@ def _note(title: str) -> int:
     return create_note(article, author, "A note written meanwhile").pk
 
 
+def _curator_client():
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from annotations.permissions import make_curator
+
+    setup_test_environment()  # lets the test client's "testserver" host in
+    curator, _ = User.objects.get_or_create(username="dbprocs-importer")
+    make_curator(curator)
+    client = Client()
+    client.force_login(curator)
+    return client
+
+
+def _upload(paths: list[str]) -> dict:
+    """A curator uploads these files (to ARCHIVE_UPLOAD_DIR), as the browser would: the run."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from archive.models import ImportRun
+
+    files = [SimpleUploadedFile(Path(p).name, Path(p).read_bytes()) for p in paths]
+    response = _curator_client().post("/imports/new/", {"dumps": files})
+    assert response.status_code == 302, response.content[:2000]
+    run = ImportRun.objects.latest("pk")
+    return {"run": run.pk, "folder": run.upload_folder}
+
+
+def _import_pages(run_id: int) -> dict:
+    """What a curator sees of an import: its status (JSON), its page and the history, in English
+    and in French (the pages' text, without tags)."""
+    import re
+
+    client = _curator_client()
+    seen = {"status": json.loads(client.get(f"/imports/{run_id}/status/").content)}
+    for language in ("en", "fr"):
+        for name, page in (("page", f"/imports/{run_id}/"), ("history", "/imports/")):
+            html = client.get(page, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+            seen[f"{name}:{language}"] = text
+    return seen
+
+
 def main(argv: list[str]) -> int:
     import django
 
@@ -276,6 +335,10 @@ def main(argv: list[str]) -> int:
         print(json.dumps(snapshot_here()))
     elif argv[0] == "note":
         print(_note(argv[1]))
+    elif argv[0] == "upload":
+        print(json.dumps(_upload(argv[1:])))
+    elif argv[0] == "import-pages":
+        print(json.dumps(_import_pages(int(argv[1]))))
     elif argv[0] == "reader":
         print(json.dumps(_reader(Path(argv[1]))), flush=True)
     else:

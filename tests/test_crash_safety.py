@@ -1,6 +1,7 @@
 """An import killed in the middle (SIGKILL: no clean-up runs) leaves the archive exactly as
 readers saw it; the next import (or `discard_unfinished_imports`) deletes what it left, and running
-it again imports the file completely.
+it again imports the file completely. An upload whose task worker is killed is shown stopped, and
+can be uploaded again.
 
 Runs on the database the suite runs on (DATABASE_URL): a fresh SQLite file, or a fresh database
 on the same PostgreSQL server, since the import runs as a separate process (see tests/dbprocs.py).
@@ -8,6 +9,7 @@ on the same PostgreSQL server, since the import runs as a separate process (see 
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
@@ -19,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.base import SEENTHIS_DUMP
-from tests.dbprocs import fresh_database, is_postgres, manage, snapshot, start_manage
+from tests.dbprocs import fresh_database, is_postgres, manage, run_here, snapshot, start_manage
 from tests.dumpgen import write_bulleted
 
 POSTS = 4000
@@ -170,3 +172,79 @@ def test_killed_import_changes_nothing_and_a_rerun_completes(tmp_path, monkeypat
         # The articles of the first import are untouched.
         again = manage(url, "import_dump", "--no-progress", str(SEENTHIS_DUMP), check=True)
         assert "0 new, 0 updated, 15 unchanged" in again.stdout
+
+
+def _progress_posts(path: Path, proc, at_least: int, timeout: float = 90) -> int:
+    """Read an upload's progress file (what its page shows) until it counts `at_least` posts."""
+    deadline = time.monotonic() + timeout
+    posts = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            posts = json.loads(path.read_text()).get("posts", 0)
+        except (OSError, ValueError):
+            posts = 0
+        if posts >= at_least:
+            return posts
+        time.sleep(0.05)
+    raise AssertionError(f"the upload never got to {at_least} posts (saw {posts})")
+
+
+def test_an_upload_whose_worker_is_killed_is_shown_stopped_and_can_be_sent_again(
+    tmp_path, monkeypatch
+):
+    """The task worker importing an upload is killed: nothing could mark the import stopped,
+    so the next look at it does (archive/processes.py), in the curator's language, and its
+    stored files are deleted; the archive is as it was, and the same file uploaded again is
+    imported completely."""
+    monkeypatch.setenv("ARCHIVE_IMPORT_WORKER_BYTES", "0")
+    uploads = tmp_path / "uploads"
+    monkeypatch.setenv("ARCHIVE_UPLOAD_DIR", str(uploads))
+    big = write_bulleted(tmp_path / "big.txt", POSTS, seed=11)
+    with fresh_database(tmp_path) as url:
+        manage(url, "import_dump", "--no-progress", str(SEENTHIS_DUMP), check=True)
+        before = snapshot(url)
+        sent = run_here(url, "upload", str(big))
+        worker = start_manage(
+            url, "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"
+        )
+        try:
+            _progress_posts(uploads / sent["folder"] / "progress.json", worker, KILL_AFTER)
+            running = run_here(url, "import-pages", str(sent["run"]))
+            assert running["status"]["status"] == "running"
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            worker.stdout.close()
+            worker.stderr.close()
+
+        seen = run_here(url, "import-pages", str(sent["run"]))
+        assert seen["status"]["status"] == "failed" and seen["status"]["over"]
+        for page in ("page:en", "history:en"):
+            assert (
+                "its process ended before the import did (it was stopped or crashed)"
+                in (seen[page])
+            ), seen[page][:3000]
+        for page in ("page:fr", "history:fr"):
+            assert "son processus s’est arrêté avant la fin de l’import" in seen[page], seen[page][
+                :3000
+            ]
+        assert not (uploads / sent["folder"]).exists()  # its stored files are deleted
+        if not is_postgres(url):
+            manage(url, "discard_unfinished_imports", check=True)
+        assert snapshot(url) == before
+
+        again = run_here(url, "upload", str(big))
+        manage(
+            url,
+            "db_worker",
+            "--batch",
+            "--no-reload",
+            "--no-startup-delay",
+            check=True,
+            timeout=180,
+        )
+        done = run_here(url, "import-pages", str(again["run"]))
+        assert done["status"]["status"] == "done", done["page:en"][:3000]
+        assert snapshot(url)["Article"][0] == before["Article"][0] + POSTS

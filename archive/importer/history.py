@@ -8,9 +8,11 @@ import getpass
 
 from django.utils import timezone
 
+from archive import processes
 from archive.importer.errors import DumpError
 from archive.importer.results import FileResult, ImportSummary
 from archive.models import ImportedFile, ImportRun
+from archive.uploads import remove_upload
 
 
 def _command_user() -> str:
@@ -32,14 +34,16 @@ class ImportHistory:
         """Start the entry: an upload's, queued until now, is marked running; the command's is
         written with its first file (before, it would wait for another import's write lock on
         SQLite before opening a file)."""
+        stop_runs_whose_process_is_gone()
         if run is None:
             who = user.get_username() if user is not None else _command_user()
             run = ImportRun(source=ImportRun.Source.COMMAND, user=user, who=who[:150])
         run.status = ImportRun.Status.RUNNING
         run.started = timezone.now()
         run.files_total = files_total
+        run.process = processes.current()
         if run.pk:
-            run.save(update_fields=["status", "started", "files_total"])
+            run.save(update_fields=["status", "started", "files_total", "process"])
         return cls(run)
 
     def _file(self, name: str, **values) -> ImportedFile:
@@ -85,3 +89,16 @@ def stop_run(run: ImportRun, reason: str) -> None:
     run.error = reason
     run.finished = timezone.now()
     run.save()
+
+
+def stop_runs_whose_process_is_gone(runs=None) -> list[ImportRun]:
+    """The running imports (of `runs`, or all) whose process has ended without a word
+    (ImportRun.stop_if_process_gone), marked stopped, and their uploaded files deleted. Their
+    unfinished file left nothing visible: on SQLite the next import deletes what it wrote
+    (staging.py), on PostgreSQL its transaction was rolled back."""
+    if runs is None:
+        runs = ImportRun.objects.filter(status=ImportRun.Status.RUNNING).exclude(process="")
+    stopped = [run for run in runs if run.stop_if_process_gone()]
+    for run in stopped:
+        remove_upload(run.upload_folder)
+    return stopped

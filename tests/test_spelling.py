@@ -75,6 +75,23 @@ class SpellingTests(BaseTestCase):
         self.assertContains(page, "Close words in the archive")
         self.assertContains(page, '<a href="?q=uberwachung">uberwachung</a>', html=True)
 
+    def test_no_close_word_is_offered_that_only_deleted_text_held(self):
+        """The vocabulary keeps the words of deleted articles: offered, they would lead
+        nowhere and show what a curator took away."""
+        article = Article.objects.get(title__startswith="China blacklists")
+        create_note(article, self.alice, "Rien à voir : le Zwiebelkuchenfest de Weimar.")
+        self.assertIn("zwiebelkuchenfest", search("Zwiebelkuhenfest", language="it").close_words)
+        article.delete()
+        self.assertIn(("zwiebelkuchenfest", 1), close_words(connection, "zwiebelkuhenfest"))
+        found = search("Zwiebelkuhenfest")
+        self.assertEqual((found.total, found.corrected), (0, None))
+        self.assertNotIn("zwiebelkuchenfest", found.close_words)
+        self.assertNotContains(
+            self.client.get("/search/", {"q": "Zwiebelkuhenfest"}), "zwiebelkuchenfest"
+        )
+        api = self.client.get("/api/search/", {"q": "Zwiebelkuhenfest"}).json()
+        self.assertNotIn("zwiebelkuchenfest", api["close_words"])
+
     def test_the_page_and_the_api_say_what_was_corrected_in_both_languages(self):
         page = self.client.get("/search/", {"q": "Überwachnug"})
         self.assertContains(page, "Showing results for")

@@ -155,15 +155,13 @@ def search(
             (compounds.describe(q), compounds.expand(connection, q))
             for q in compounds.alternatives(connection, typed)
         ]
-        correction = spelling.correct(
-            connection,
-            typed,
-            documents=lambda word: (
-                _candidates(
-                    backend, Query(required=[Term(word)]), None, limit=1, count_limit=spelling.RARE
-                ).total
-            ),
-        )
+
+        def documents(word: str, up_to: int = spelling.RARE) -> int:
+            """How many articles hold the word, whatever their language, up to `up_to`."""
+            query = Query(required=[Term(word)])
+            return _candidates(backend, query, None, limit=1, count_limit=up_to).total
+
+        correction = spelling.correct(connection, typed, documents=documents)
         if correction is not None:
             readings.append((None, correction.query))
         seen = {c.article_id for c in ranked}
@@ -190,7 +188,9 @@ def search(
             found = Candidates(ranked, found.total + len(extra), found.total_is_capped)
         results.query = _highlighting(shown)
         if not ranked:
-            results.close_words = spelling.suggestions(connection, typed)
+            results.close_words = spelling.suggestions(
+                connection, typed, documents=lambda word: documents(word, up_to=1)
+            )
     scores = {c.article_id: c.score for c in ranked}
     if sort == "relevance":
         ordered = [c.article_id for c in ranked]

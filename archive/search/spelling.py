@@ -3,7 +3,8 @@
 The vocabulary is every indexed word (and stem) of 4 to MAX_WORD characters, in one table with
 the same schema on both databases. Every index write adds its new words (the backends' insert
 and upsert call remember_words()); words of deleted text stay, which costs nothing but a
-correction that finds nothing (a correction is shown only when it finds something).
+correction that finds nothing (a correction is shown only when it finds something, a close
+word offered only when an article holds it).
 `manage.py reindex` rebuilds it.
 
 A query word the archive does not hold (neither its folded form nor any of its stems) may be
@@ -268,12 +269,23 @@ def _phrase_words(query: Query) -> set[str]:
     }
 
 
-def suggestions(connection, query: Query, limit: int = 8) -> list[str]:
-    """Vocabulary words close to the query's words, for a search that found nothing."""
+def suggestions(
+    connection, query: Query, documents: Callable[[str], int], limit: int = 8
+) -> list[str]:
+    """Vocabulary words close to the query's words, for a search that found nothing: only
+    those an article still holds (`documents(word)`: the caller counts). The vocabulary keeps
+    the words of deleted text, and a word offered must neither lead nowhere nor show what a
+    curator deleted."""
     found: list[str] = []
     for word in _required_words(query)[:MAX_CORRECTED_WORDS]:
         found += [w for w, _ in close_words(connection, fold(word), limit=3)]
-    return list(dict.fromkeys(found))[:limit]
+    held: list[str] = []
+    for word in dict.fromkeys(found):
+        if len(held) == limit:
+            break
+        if documents(word):
+            held.append(word)
+    return held
 
 
 def _required_words(query: Query) -> list[str]:

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.cache import caches
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.base import BaseTestCase
+from tests.e2e.helpers import LIVE_DB
 
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
@@ -119,3 +124,35 @@ class LoginLimitTests(BaseTestCase):
             status_code=429,
         )
         self.assertContains(response, "Mot de passe", status_code=429)
+
+
+def write_turns(statements: list[str]) -> int:
+    """How many times these statements take SQLite's write lock: each transaction, and each
+    write outside one."""
+    turns, in_transaction = 0, False
+    for sql in statements:
+        verb = sql.lstrip().split(None, 1)[0].upper()
+        if verb == "BEGIN":
+            turns, in_transaction = turns + 1, True
+        elif verb in ("COMMIT", "ROLLBACK"):
+            in_transaction = False
+        elif verb in ("INSERT", "UPDATE", "DELETE", "REPLACE") and not in_transaction:
+            turns += 1
+    return turns
+
+
+@LIVE_DB
+def test_a_login_waits_for_sqlite_s_write_lock_twice_at_most():
+    """During an import on SQLite, each write transaction waits its turn for the write lock:
+    a login's writes (session, axes' log, last_login) in five turns took over a second. Now in
+    two: the login's own, and the session's data saved after the view."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's writers do not queue for one lock")
+    User.objects.create_user("dora", password="password")
+    client = Client()
+    client.get(LOGIN)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(LOGIN, {"username": "dora", "password": "password"})
+    assert response.status_code == 302 and logged_in(client)
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert write_turns(statements) == 2, "\n".join(s[:100] for s in statements)

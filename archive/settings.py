@@ -125,6 +125,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Passwords: Argon2id (annotations/passwords.py); those stored by Django's default PBKDF2 still
+# log in and are stored again in Argon2id.
+PASSWORD_HASHERS = [
+    "annotations.passwords.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 # Logins: django-axes counts failures in the database (every server process sees the same
 # counts) per user name AND client address, so a guesser locks out only that name from that
 # address, never its owner logging in from elsewhere. The client address is read through

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import connection
@@ -14,6 +15,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+import archive.settings as production
 from tests.base import BaseTestCase
 from tests.e2e.helpers import LIVE_DB
 
@@ -45,6 +47,23 @@ class LoginLimitTests(BaseTestCase):
         response = self.login("password")
         self.assertEqual(response.status_code, 302)
         self.assertTrue(logged_in(self.client))
+
+    @override_settings(PASSWORD_HASHERS=production.PASSWORD_HASHERS)
+    def test_passwords_are_stored_in_argon2id_and_older_ones_move_to_it_at_login(self):
+        argon2id = "argon2$argon2id$v=19$m=19456,t=2,p=1$"
+        erin = User.objects.create_user("erin", password="a long pass phrase")
+        self.assertTrue(erin.password.startswith(argon2id), erin.password[:40])
+        # Stored by Django's default hasher before: it still logs in, and is stored again.
+        User.objects.filter(pk=erin.pk).update(
+            password=make_password("a long pass phrase", hasher="pbkdf2_sha256")
+        )
+        self.assertEqual(self.login("a long pass phrase", "erin").status_code, 302)
+        self.assertTrue(logged_in(self.client))
+        erin.refresh_from_db()
+        self.assertTrue(erin.password.startswith(argon2id), erin.password[:40])
+        other = Client()
+        self.assertEqual(self.login("a wrong pass phrase", "erin", client=other).status_code, 200)
+        self.assertFalse(logged_in(other))
 
     def test_five_wrong_passwords_lock_that_name_out_from_that_address(self):
         response = self.guess_five_times()

@@ -120,20 +120,11 @@ def start_manage(url: str, *args: str, **popen) -> subprocess.Popen:
 
 def snapshot(url: str) -> dict:
     """Counts and a digest of every row users see: articles, commentary, hashtags, taggings."""
-    done = subprocess.run(
-        [PYTHON, "-m", "tests.dbprocs", "snapshot"],
-        cwd=PROJECT,
-        env=env_for(url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_here(url, "snapshot")
 
 
 def run_here(url: str, *args: str) -> dict:
-    """`python -m tests.dbprocs ARGS` (upload, import-pages): its JSON answer."""
+    """`python -m tests.dbprocs ARGS` (snapshot, upload, import-pages): its JSON answer."""
     done = subprocess.run(
         [PYTHON, "-m", "tests.dbprocs", *args],
         cwd=PROJECT,

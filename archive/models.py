@@ -14,8 +14,8 @@ from django.utils.translation import gettext
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
-from archive import processes
 from archive.links import reverse_cached, title_slug
+from archive.processes import is_gone as process_is_gone
 from archive.text import fold, hashtag_key
 
 # Fields and each row's own state only. What a write means for other rows (hashtag counts, the
@@ -482,7 +482,7 @@ class ImportRun(models.Model):
         """Mark a running import as stopped if its process has ended (killed, crashed, the
         machine restarted): nothing else ever would. Whether it was; only a process known to
         have ended counts (processes.is_gone)."""
-        if self.status != self.Status.RUNNING or processes.is_gone(self.process) is not True:
+        if self.status != self.Status.RUNNING or process_is_gone(self.process) is not True:
             return False
         now = timezone.now()
         # Still running, by the same process: another reader may have stopped it meanwhile.

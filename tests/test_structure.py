@@ -21,7 +21,13 @@ PROJECT = Path(__file__).resolve().parent.parent
 PACKAGES = ("archive", "annotations")
 MODEL_MODULES = ("archive/models.py", "annotations/models.py")
 # What a model module may import from the project: other models and helpers with no state.
-MODEL_MAY_IMPORT = {"archive.models", "annotations.models", "archive.text", "archive.links"}
+MODEL_MAY_IMPORT = {
+    "archive.models",
+    "annotations.models",
+    "archive.text",
+    "archive.links",
+    "archive.processes",
+}
 UPPER_LAYERS = (
     "archive.search",
     "archive.importer",

@@ -72,3 +72,28 @@ def test_a_date_shown_is_the_archive_time_zone_day():
         home = Client(HTTP_ACCEPT_LANGUAGE=LANGUAGES["fr"]).get("/").content.decode()
     assert ">1 jan. 2027</time>" in home
     assert ">31 déc. 2026</time>" not in home
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_remembered_dates_read_as_django_formats_them(language):
+    """Dates are formatted once per language, format and minute (archive_tags._formatted):
+    every moment of a minute, in any time zone, reads as date_format writes it, and a format
+    that shows seconds is never remembered by the minute."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from archive.templatetags.archive_tags import _formatted
+
+    moments = [
+        datetime(2026, month, day, hour, 59, second, tzinfo=zone)
+        for month, day in ((2, 28), (8, 1), (12, 31))
+        for hour in (0, 13)
+        for second in (0, 59)
+        for zone in (PARIS, ZoneInfo("America/Los_Angeles"))
+    ]
+    with translation.override(language):
+        for fmt in ("j N Y, H:i", "j. N Y", "j b Y, H:i", "D j F Y, g:i A", "H:i:s", "c"):
+            for moment in moments:
+                assert _formatted(moment, fmt) == date_format(moment, fmt), (fmt, moment)
+            assert _formatted(moments[0].date(), "j N Y") == date_format(moments[0].date(), "j N Y")
+        assert _formatted(moments[0], "H:i:s") != _formatted(moments[2], "H:i:s")

@@ -6,12 +6,10 @@ results = search("credit social #Chine", page=1)
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import router
-from django.db.models import Count
 
 from annotations.models import Commentary
 from archive.models import Article, Hashtag, TaggedArticle
@@ -221,7 +219,7 @@ def search(
             )
         else:
             sample = ordered[:FACET_SAMPLE]
-        results.facets = _facets(sample, using, complete=len(sample) == results.total)
+        results.facets = _facets(backend, sample, using, complete=len(sample) == results.total)
     _fill(results, window, {i: scores.get(i, 0.0) for i in window}, using)
     return results
 
@@ -239,14 +237,10 @@ def _highlighting(queries: list[Query]) -> Query:
     return dataclasses.replace(queries[0], required=[AnyOf(tuple(dict.fromkeys(options)))])
 
 
-def _facets(ids: list[int], using: str, *, complete: bool) -> Facets:
+def _facets(backend, ids: list[int], using: str, *, complete: bool) -> Facets:
     # Counted by hashtag id from the (article, hashtag) index alone, then the top ones named:
     # grouped by name through the join, 1,000 matches' hashtags took twice as long.
-    counts = Counter(
-        TaggedArticle.objects.using(using)
-        .filter(content_object_id__in=ids)
-        .values_list("tag_id", flat=True)
-    )
+    counts, languages = backend.facet_counts(ids, FACET_SIZE)
     ranked = counts.most_common()
     # Ties are ordered by name: every hashtag counted as often as the last one shown is named.
     least = ranked[FACET_SIZE - 1][1] if len(ranked) >= FACET_SIZE else 0
@@ -255,15 +249,7 @@ def _facets(ids: list[int], using: str, *, complete: bool) -> Facets:
         ((named[t].name, named[t].slug, n) for t, n in ranked if n >= least and t in named),
         key=lambda row: (-row[2], row[0]),
     )[:FACET_SIZE]
-    languages = (
-        Article.objects.using(using)
-        .filter(pk__in=ids)
-        .exclude(language="")
-        .values_list("language")
-        .annotate(n=Count("id"))
-        .order_by("-n", "language")[:FACET_SIZE]
-    )
-    return Facets(top, list(languages), len(ids), complete)
+    return Facets(top, languages, len(ids), complete)
 
 
 def _candidates(

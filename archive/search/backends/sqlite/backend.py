@@ -45,6 +45,7 @@ def _score(rank: tuple[float, bool, bool] | None) -> float:
 class SQLiteBackend(SearchBackend):
     writes = writes  # SearchBackend.delete() and clear() use it
     IDS_TABLE = "(SELECT value AS id FROM json_each(%s)) given"
+    IN_IDS = "IN (SELECT value FROM json_each(%s))"
     # SQLite looks rows up by rowid even where this index holds all a query reads.
     DATES_INDEX = "INDEXED BY article_id_date"
     TAG_PREFILTER = True  # wanted hashtags also go to FTS5, as phrases (query.tag_expression)

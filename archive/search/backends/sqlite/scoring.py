@@ -161,6 +161,16 @@ def matching(cursor, expression: str, floor: int) -> set[int]:
     return {row[0] for row in cursor.fetchall()}
 
 
+def row_length(sizes: bytes | None, columns: tuple) -> int:
+    """A row's tokens, all columns: the sum of its %_docsize record (varints; one byte each
+    below 128 tokens, the common case), or counted in its text if it has no record."""
+    if sizes is None:
+        return sum(c.count(" ") + 1 for c in columns if c)
+    if max(sizes, default=0) < 0x80:
+        return sum(sizes)
+    return sum(varints(sizes))
+
+
 def text_ranks(
     cursor, query: Query, ids: list[int], phrases: list[str], idf: list[float], average_length
 ) -> Ranks:
@@ -174,33 +184,40 @@ def text_ranks(
         for c in query.required
     ]
     scores = {}
+    # 1,000 candidates are scored on most searches: the loop below is kept plain (the pairs
+    # column is read only for a row without a size record, a hit counted by str.count unless
+    # two occurrences may share a space).
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         cursor.execute(
-            "SELECT c.id, c.c0, c.c1, c.c2, c.c3, c.c4, d.sz "
+            "SELECT c.id, c.c0, c.c1, c.c2, c.c3, CASE WHEN d.sz IS NULL THEN c.c4 END, d.sz "
             f"FROM {CONTENT_TABLE} c LEFT JOIN {DOCSIZE_TABLE} d ON d.id = c.id "
             f"WHERE c.id IN ({', '.join(['%s'] * len(chunk))})",
             chunk,
         )
         for row_id, *columns, pairs, sizes in cursor.fetchall():
-            padded = [f" {c} " if c else "" for c in columns]
-            if sizes is not None:
-                length = sum(varints(sizes))
-            else:  # no size record: count the tokens
-                length = sum(c.count(" ") + 1 for c in (*columns, pairs) if c)
+            length = row_length(sizes, (*columns, pairs))
+            padded = [
+                (weight, f" {text} ")
+                for weight, text in zip(COLUMN_WEIGHTS, columns, strict=True)
+                if text
+            ]
             norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
             score = 0.0
             for needle, shared, phrase_idf in needles:
                 frequency = 0.0
-                for weight, text in zip(COLUMN_WEIGHTS, padded, strict=True):
-                    hits = occurrences(text, needle, shared)
+                for weight, text in padded:
+                    hits = text.count(needle)
                     if hits:
+                        if shared in text:
+                            hits = occurrences(text, needle, shared)
                         frequency += weight * hits
                 score += phrase_idf * ((frequency * (BM25_K1 + 1.0)) / (frequency + norm))
+            title = f" {columns[0]} " if columns[0] else ""
             scores[row_id] = (
                 score,
-                exact_needle is not None and any(exact_needle in t for t in padded),
-                all(any(n in padded[0] for n in c) for c in clauses),
+                exact_needle is not None and any(exact_needle in t for _, t in padded),
+                all(any(n in title for n in c) for c in clauses),
             )
     return scores
 
@@ -254,8 +271,9 @@ class FTS5FormatError(RuntimeError):
 
 
 # Indexed text as analysis.documents writes it (folded words, single spaces): repeated words,
-# overlapping phrases, empty columns and rows without the query's words, so that every figure
-# (rows, tokens per column, sizes, phrase counts, IDF above and at its floor) takes part.
+# overlapping phrases, empty columns, a long column and rows without the query's words, so that
+# every figure (rows, tokens per column, sizes, phrase counts, IDF above and at its floor) takes
+# part.
 CHECK_DOCUMENTS = (
     IndexDocument(1, "echo chamber", "echo", "", "echo echo alpha beta alpha beta alpha"),
     IndexDocument(2, "", "", "a note on alpha", "beta gamma delta"),
@@ -263,6 +281,8 @@ CHECK_DOCUMENTS = (
     IndexDocument(4, "other words", "", "", "nothing of the kind here"),
     IndexDocument(5, "more", "", "delta", "words words words and more words"),
     IndexDocument(7, "alpha", "", "", "echo"),
+    # Over 127 tokens: its size record holds a varint of two bytes.
+    IndexDocument(8, "", "", "", " ".join(["alpha beta"] + ["filler"] * 200)),
 )
 CHECK_QUERIES = ("alpha", "echo", "alpha beta", '"alpha beta alpha"', "gamma OR delta", "words")
 # bm25() and this code add the same terms in the same order: they agree to the last bit. The

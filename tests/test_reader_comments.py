@@ -14,6 +14,7 @@ import re
 import shutil
 
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 
 from annotations.models import Commentary
@@ -136,10 +137,20 @@ class ReaderCommentsTests(BaseTestCase):
         self.assert_split_at_line_11()
         # Line 37 (a lone link) is joined to the comment above it.
         link_reply = next(c for c in self.article().commentary.all() if c.text == LINK_ALONE)
-        page = self.client.get(self.article().get_absolute_url())
+        # As a browser does: the form's own CSRF token, checked.
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(self.alice)
+        page = browser.get(self.article().get_absolute_url()).content.decode()
         join_url = reverse("comment_join", args=[link_reply.pk])
-        self.assertContains(page, f'action="{join_url}"')
-        self.assertEqual(self.client.post(join_url).status_code, 302)
+        form = re.search(
+            rf'<form method="post" action="{re.escape(join_url)}"[^>]*>'
+            r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">',
+            page,
+        )
+        self.assertIsNotNone(form, "no join form with a CSRF token")
+        self.assertEqual(browser.post(join_url).status_code, 403)  # without the token
+        response = browser.post(join_url, {"csrfmiddlewaretoken": form.group(1)})
+        self.assertEqual(response.status_code, 302)
         comments = self.comments()
         self.assertEqual(len(comments), 77)
         joined = next(c for c in comments if c.endswith(LINK_ALONE))

@@ -1,11 +1,14 @@
+import html
 from datetime import date, datetime
 from functools import lru_cache
 
 from django import template
+from django.template.defaultfilters import linebreaksbr, truncatechars
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from archive.pagination import page_url as build_page_url
@@ -112,3 +115,82 @@ def commentary_date(item) -> SafeString:
     # Translators: a date and time, in Django's date format (as "j N Y" for dates; H:i is the
     # 24-hour time).
     return _time(moment, _formatted(moment, gettext("j N Y, H:i")))
+
+
+# What a quote shows of its passage, in characters.
+QUOTE_SHOWN = 200
+
+
+def _esc(value) -> str:
+    """conditional_escape() without its lazy-string wrapper: what a template does with
+    {{ value }}."""
+    return value if isinstance(value, SafeData) else html.escape(str(value))
+
+
+@register.simple_tag(takes_context=True)
+def commentary_item(context, item) -> SafeString:
+    """One imported reply or curator note, as archive/views.py article_detail prepared it.
+
+    Built here rather than by an included template, and by f-strings whose every value goes
+    through _esc: an article's notes are rendered one by one, and the template took ~0.3 ms a
+    note (an article with 400 notes: two thirds of its page), format_html ~0.1 ms."""
+    curator = context.get("curator")
+    if item.author_display:
+        who = item.author_display
+    elif item.reader_comment:
+        who = gettext("Reader comment")
+    elif item.origin == "reply":
+        who = gettext("Reply (imported)")
+    else:
+        who = gettext("Curator")
+    pk = _esc(item.pk)
+    passage = f' data-passage="{pk}"' if item.located and not item.passage_link else ""
+    # (gettext outside the f-strings: makemessages does not read inside them.)
+    kind = " · " + _esc(gettext("curator note")) if item.origin == "note" else ""
+    parts = [
+        f'<article class="note {_esc(item.origin)}" id="note-{pk}"{passage}>',
+        f'<p class="meta"><strong>{_esc(who)}</strong> · {commentary_date(item)}{kind}</p>',
+    ]
+    if item.quote_exact:
+        quote = _esc(truncatechars(item.quote_exact, QUOTE_SHOWN))
+        if item.located:
+            parts.append(
+                f'<blockquote><a href="{_esc(item.passage_link)}#passage-{pk}">« {quote} »</a>'
+                "</blockquote>"
+            )
+        else:
+            badge = _esc(gettext("passage not found"))
+            parts.append(
+                f'<blockquote class="lost"><span class="badge">{badge}</span> '
+                f"« {quote} »</blockquote>"
+            )
+        if curator and item.quote_original and item.quote_original != item.quote_exact:
+            label = _esc(gettext("Passage as first quoted:"))
+            first = _esc(truncatechars(item.quote_original, QUOTE_SHOWN))
+            parts.append(f'<p class="first-quoted">{label} « {first} »</p>')
+    parts.append(f'<div class="note-text">{linebreaksbr(item.html, True)}</div>')
+    if curator and item.joinable:
+        join = _esc(reverse("comment_join", args=[item.pk]))
+        label = _esc(gettext("Join to the comment above"))
+        parts.append(
+            f'<form method="post" action="{join}" class="actions">{_csrf_input(context)}'
+            f'<button type="submit" class="link">{label}</button></form>'
+        )
+    if item.can_edit:
+        edit, edit_label = _esc(reverse("note_edit", args=[item.pk])), _esc(gettext("Edit"))
+        delete = _esc(reverse("note_delete", args=[item.pk]))
+        delete_label = _esc(gettext("Delete"))
+        parts.append(
+            f'<p class="actions"><a href="{edit}">{edit_label}</a> · '
+            f'<a href="{delete}">{delete_label}</a></p>'
+        )
+    parts.append("</article>")
+    return mark_safe("\n".join(parts))
+
+
+def _csrf_input(context) -> str:
+    """What {% csrf_token %} renders."""
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{_esc(token)}">'

@@ -173,6 +173,25 @@ class SearchBackendTests:
         hit = search("quokkalogie").hits[0]
         self.assertIn("<mark>Quokkalogie</mark>", str(hit.snippet))
 
+    def test_a_phrase_of_very_common_words_needs_its_order_not_only_its_pairs(self):
+        # PostgreSQL asks its index for the pairs of such a phrase alone ("de de", "de des"),
+        # then checks the order in each row: an article holding both pairs apart is no match.
+        pairs_apart, phrase = Article.objects.order_by("pk")[:2]
+        pairs_apart.paragraphs = pairs_apart.paragraphs + [
+            {"text": "Ce sont de de la vie, et la de des choses.", "lang": "fr"}
+        ]
+        pairs_apart.save()
+        phrase.paragraphs = phrase.paragraphs + [
+            {"text": "Une liste de de des mots.", "lang": "fr"}
+        ]
+        phrase.save()
+        index_articles([pairs_apart.pk, phrase.pk])
+        for q in ('"de de des"', '"de de des" OR zzzq', '"De  dE des"'):
+            found = {hit.article.pk for hit in search(q, page_size=100).hits}
+            self.assertIn(phrase.pk, found, q)
+            self.assertNotIn(pairs_apart.pk, found, q)
+        self.assertIn(pairs_apart.pk, {h.article.pk for h in search('"de de la"').hits})
+
     def test_a_paragraph_is_stemmed_in_its_own_language_only(self):
         # Query words are stemmed in all four languages, a paragraph's words in its language:
         # Italian "premiano" (stem "prem") used to find the French "première", whose Italian

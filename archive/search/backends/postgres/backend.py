@@ -116,6 +116,7 @@ class PostgresBackend(SearchBackend):
         them: the wanted hashtags as lexemes; the filters then check them exactly."""
         where, filter_params = filter_sql(query, "d.article_id", language, tag_ids)
         search, search_params = tsquery_sql(query)
+        indexed, indexed_params = tsquery_sql(query, index=True)
         scan_where, scan_params = where, filter_params
         if query.tags and self.TAG_PREFILTER:
             # The wanted hashtags are found by the GIN index, as their lexemes, in the same
@@ -126,8 +127,19 @@ class PostgresBackend(SearchBackend):
             # which every write path that changes hashtags refreshes (index_articles).
             tag_tsquery, tag_params = tag_tsquery_sql(query)
             search, search_params = f"({search} && {tag_tsquery})", [*search_params, *tag_params]
+            indexed = f"({indexed} && {tag_tsquery})"
+            indexed_params = [*indexed_params, *tag_params]
             untagged = dataclasses.replace(query, tags=[])
             scan_where, scan_params = filter_sql(untagged, "d.article_id", language, tag_ids)
+        if indexed != search:
+            # A phrase of very common words: the index is asked for its pairs, and each row
+            # then checked with the whole query, in a function call the planner cannot give
+            # to the index (ts_match_vq is the @@ operator's function).
+            return (
+                f"FROM {TABLE} d WHERE d.document @@ {indexed} "
+                f"AND ts_match_vq(d.document, {search}) AND {scan_where}",
+                [*indexed_params, *search_params, *scan_params],
+            )
         return (
             f"FROM {TABLE} d WHERE d.document @@ {search} AND {scan_where}",
             [*search_params, *scan_params],

@@ -147,6 +147,8 @@ class SearchBackendTests:
         self.assertEqual((common.total, common.total_is_capped), (2, True))
         self.assertEqual(len(common.hits), 2)
         self.assertLess({h.article.pk for h in common.hits}, every)
+        # The candidates are the newest matches, as for any other query.
+        self.assertEqual({h.article.pk for h in common.hits}, set(sorted(every)[-2:]))
         self.assertContains(page, "More than 2 results")
         # Words, and phrases holding a rarer word, are counted to ARCHIVE_SEARCH_COUNT_LIMIT.
         self.assertGreater(word.total, 2)

@@ -200,6 +200,15 @@ class PostgresBackend(SearchBackend):
             )
             found = [row[0] for row in cursor.fetchall()]
             return found, len(found) > count_limit
+        if count_limit <= limit:
+            # Counted only as far as the candidates (a phrase of very common words,
+            # service._count_limit): the newest count_limit + 1 matches are all there is to
+            # know, so they are looked for at once, from the planner's estimate, instead of
+            # counting some in no order first and then looking again ("of the" at a million
+            # posts: 126-134 ms, now 55-69).
+            density = max(estimated, 1.0) / max(documents, 1.0)
+            found = self._newest(cursor, rows_sql, params, density, count_limit + 1)
+            return found, len(found) > count_limit
         cursor.execute(f"SELECT d.article_id {rows_sql} LIMIT %s", [*params, count_limit + 1])
         found = [row[0] for row in cursor.fetchall()]
         if len(found) <= count_limit:
@@ -222,6 +231,8 @@ class PostgresBackend(SearchBackend):
         estimated `density` over the ids, with a margin."""
         cursor.execute(f"SELECT min(article_id), max(article_id) FROM {TABLE}")
         first, last = cursor.fetchone()
+        if last is None:
+            return []
         span = int(wanted / density * self.WINDOW_MARGIN) + 1
         while True:
             bound = last - span

@@ -170,6 +170,9 @@ def search(
                 reading,
                 language,
                 limit=results.page_size if date_sort else None,
+                # By relevance a reading adds its ranked candidates, never its count: it is
+                # counted only as far as them, which spares PostgreSQL a pass (_newest).
+                count_limit=None if date_sort else settings.ARCHIVE_SEARCH_CANDIDATES,
                 every_counted=date_sort,
             )
             extra = [c for c in _ranked(also) if c.article_id not in seen]

@@ -33,6 +33,18 @@ class SpellingTests(BaseTestCase):
         self.assertEqual(sorted(titles(typo)), sorted(titles(exact)))
         self.assertIn("<mark>", str(typo.hits[0].snippet))
 
+    def test_a_corrected_search_sorted_by_date_counts_what_its_pages_reach(self):
+        exact = search("Überwachung", sort="newest", page_size=100)
+        self.assertGreaterEqual(exact.total, 2)
+        for sort in ("newest", "oldest"):
+            pages = [search("Überwachnug", sort=sort, page=n, page_size=1) for n in (1, 2)]
+            self.assertEqual(pages[0].total, exact.total, sort)
+            self.assertEqual(pages[0].reachable, exact.total, sort)
+            shown = [hit.article.pk for page in pages for hit in page.hits]
+            in_order = [hit.article.pk for hit in exact.hits]
+            self.assertEqual(shown, in_order if sort == "newest" else in_order[::-1])
+            self.assertFalse(pages[1].has_next)
+
     def test_a_phrase_with_a_typo_is_tried_again_corrected(self):
         typo = search('"discredited peple become bankrupt"')
         self.assertEqual(typo.corrected.raw, '"discredited people become bankrupt"')

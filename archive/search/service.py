@@ -176,17 +176,24 @@ def search(
                 every_counted=date_sort,
             )
             extra = [c for c in _ranked(also) if c.article_id not in seen]
-            if not extra:
+            # By date, every counted match of the reading is paged through (its ranked
+            # candidates are only the page's); by relevance, its ranked candidates.
+            added = [i for i in also.ids if i not in seen] if date_sort else extra
+            if not added:
                 continue
             ranked += extra
             dated.append([i for i in also.ids if i not in seen])
-            seen.update(c.article_id for c in extra)
+            seen.update(also.ids if date_sort else (c.article_id for c in extra))
             shown.append(reading)
             if said is None:
                 results.corrected = correction
             else:
                 results.also_searched.append(said)
-            found = Candidates(ranked, found.total + len(extra), found.total_is_capped)
+            found = Candidates(
+                ranked,
+                found.total + len(added),
+                found.total_is_capped or (date_sort and also.total_is_capped),
+            )
         results.query = _highlighting(shown)
         if not ranked:
             results.close_words = spelling.suggestions(

@@ -176,14 +176,15 @@ def search(
                 every_counted=date_sort,
             )
             extra = [c for c in _ranked(also) if c.article_id not in seen]
+            unseen = [i for i in also.ids if i not in seen]
             # By date, every counted match of the reading is paged through (its ranked
             # candidates are only the page's); by relevance, its ranked candidates.
-            added = [i for i in also.ids if i not in seen] if date_sort else extra
+            added = unseen if date_sort else [c.article_id for c in extra]
             if not added:
                 continue
             ranked += extra
-            dated.append([i for i in also.ids if i not in seen])
-            seen.update(also.ids if date_sort else (c.article_id for c in extra))
+            dated.append(unseen)
+            seen.update(added)
             shown.append(reading)
             if said is None:
                 results.corrected = correction

@@ -45,6 +45,17 @@ class SpellingTests(BaseTestCase):
             self.assertEqual(shown, in_order if sort == "newest" else in_order[::-1])
             self.assertFalse(pages[1].has_next)
 
+    def test_a_correction_with_more_matches_than_it_shows_says_so(self):
+        self.assertEqual(search("Überwachung").total, 2)
+        self.assertFalse(search("Überwachnug").total_is_capped)
+        with self.settings(ARCHIVE_SEARCH_CANDIDATES=1):
+            typo = search("Überwachnug")
+            api = self.client.get("/api/search/", {"q": "Überwachnug"}).json()
+            page = self.client.get("/search/", {"q": "Überwachnug"})
+        self.assertEqual((typo.total, typo.total_is_capped, len(typo.hits)), (1, True, 1))
+        self.assertEqual((api["count"], api["count_is_lower_bound"]), (1, True))
+        self.assertContains(page, "More than 1 results")
+
     def test_a_phrase_with_a_typo_is_tried_again_corrected(self):
         typo = search('"discredited peple become bankrupt"')
         self.assertEqual(typo.corrected.raw, '"discredited people become bankrupt"')

@@ -190,10 +190,10 @@ def search(
                 results.corrected = correction
             else:
                 results.also_searched.append(said)
+            # A reading with more matches than it adds makes the count a lower bound ("More
+            # than 1000 results"), by relevance as by date.
             found = Candidates(
-                ranked,
-                found.total + len(added),
-                found.total_is_capped or (date_sort and also.total_is_capped),
+                ranked, found.total + len(added), found.total_is_capped or also.total_is_capped
             )
         results.query = _highlighting(shown)
         if not ranked:

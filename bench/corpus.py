@@ -443,6 +443,13 @@ def ensure_corpus(root: Path, posts: int) -> tuple[list[Path], dict]:
     return files, json.loads(queries_file.read_text())
 
 
+def posts_written(path: Path) -> int | None:
+    """How many posts ensure_corpus() wrote to a dump file (read from its marker), or None."""
+    for marker in path.parent.glob(f".{path.stem}.*.done"):
+        return int(marker.name.split(".")[2])
+    return None
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)

@@ -6,9 +6,10 @@
 It prints figures and writes them to bench/out/results-<date>.json; it never passes or fails on a
 timing. Each size imports a synthetic corpus (bench/corpus.py) into a fresh database: a SQLite
 file under /tmp, or a throwaway PostgreSQL cluster (tests/pg_cluster.py). The import runs as
-`manage.py import_dump` in a child process whose peak RSS is read from wait4(). Search runs the
-corpus's query set warm, end to end, and the same queries on the bare engine. Pages are served by
-gunicorn on 127.0.0.1 and loaded from a second process (wrk when installed, else bench/load.py).
+`manage.py import_dump` in a child process whose peak RSS is read from wait4(), then the same
+files go into the bare engine (bench/bare_import.py). Search runs the corpus's query set warm,
+end to end, and the same queries on the bare engine. Pages are served by gunicorn on 127.0.0.1
+and loaded from a second process (wrk when installed, else bench/load.py).
 """
 
 from __future__ import annotations
@@ -309,16 +310,18 @@ def print_tables(results: dict) -> None:
     print("\n## Import\n")
     print(
         "| posts | database | seconds | posts/s | peak RSS (MB) | CPU ms/post (importer)"
-        " | search index (MB) |"
+        " | search index (MB) | bare posts/s | ratio |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for run in results["runs"]:
         if "import" in run:
             i = run["import"]
+            bare_rate, ratio = _bare_import_columns(i)
             print(
                 f"| {run['size']:,} | {run['database']} | {i['seconds']} | "
                 f"{i['posts_per_second']:,} | {i['peak_rss_mb']} | "
-                f"{i.get('cpu_ms_per_post', '')} | {i.get('index_mb', '')} |"
+                f"{i.get('cpu_ms_per_post', '')} | {i.get('index_mb', '')} | "
+                f"{bare_rate} | {ratio} |"
             )
     print("\n## Search (ms, warm; end to end vs bare engine)\n")
     print(
@@ -348,6 +351,15 @@ def print_tables(results: dict) -> None:
                 f"cache; {rendered.get('requests_per_second')} req/s, "
                 f"p95 {rendered.get('p95_ms')} ms rendered every time ({p['tool']})"
             )
+
+
+def _bare_import_columns(figures: dict) -> tuple[str, str]:
+    """The bare engine's posts/s and the archive's over it; blank for results that have none."""
+    bare = figures.get("bare")
+    if not bare:
+        return "", ""
+    ratio = figures["posts_per_second"] / bare["posts_per_second"]
+    return f"{bare['posts_per_second']:,}", f"{ratio:.2f}"
 
 
 def main(argv: list[str]) -> int:
@@ -422,6 +434,11 @@ def main(argv: list[str]) -> int:
                     run["import"] = run_import(url, files, size)
                     run["import"].update(run_child("index_size.py", url))
                     print(json.dumps(run["import"]), flush=True)
+                    if "import" in only:
+                        print(f"== {kind}: the same files into the bare engine", flush=True)
+                        bare = run_child("bare_import.py", url, kind, *map(str, files))
+                        run["import"]["bare"] = bare
+                        print(json.dumps(bare), flush=True)
                     result_file.write_text(json.dumps(results, indent=1, ensure_ascii=False))
                     if "import" not in only:
                         del run["import"]

@@ -16,6 +16,8 @@ TEXTS = {
     "joined": "Die Datenschutzorganisation noyb hat Beschwerde eingelegt.",
     "e-mail": "Please send us an e-mail about it.",
     "email": "Our email address changed last week.",
+    "another": "Please send us another letter.",
+    "an other": "The lake had an other-worldly glow.",
 }
 
 
@@ -68,6 +70,12 @@ class CompoundTests(BaseTestCase):
             self.assertEqual(set(self.found(raw)), {"hyphen", "joined"}, raw)
         exact_first = self.found("Datenschutzorganisation")
         self.assertEqual(exact_first[0], "joined")  # the exact match before the other reading
+
+    def test_a_word_is_not_its_phrase_after_a_word_of_two_letters(self):
+        # "another" is held, and "other" too: "an other" would be a split after two letters,
+        # which only a word the archive does not hold gets (a typo, a compound written as one).
+        self.assertEqual(self.found("another"), ["another"])
+        self.assertEqual(self.found("other"), ["an other"])
 
     def test_e_mail_and_email_find_each_other(self):
         for raw in ("e-mail", "email"):

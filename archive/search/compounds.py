@@ -11,8 +11,9 @@ With the archive's vocabulary (spelling.py), never a hand-made list:
   order is a vocabulary word, are also searched as that word;
 - parts written as one: a query word that splits into two vocabulary words (both of MIN_PART
   letters or more when the vocabulary holds the word itself), or into a vocabulary word after a
-  letter or two (`Datenschutzorganisation` → "Datenschutz Organisation", `email` → "e mail"),
-  also matches the phrase of its parts.
+  letter or two (one when the vocabulary holds the word: `another` is not "an other")
+  (`Datenschutzorganisation` → "Datenschutz Organisation", `email` → "e mail"), also matches
+  the phrase of its parts.
 
 All but parts written apart are always on (`expand()`: the word OR its compounds OR its parts);
 parts written apart give another query (`alternatives()`), which the search service runs when
@@ -35,6 +36,9 @@ MIN_PART = 6
 MIN_REST = 4
 MAX_COMPOUNDS = 12
 MAX_SPLIT_LEFT = 2  # "e" of "email": a part this short needs no vocabulary entry
+# ... and of a word the vocabulary holds, only a one-letter part: two letters are mostly a word
+# of their own ("an other" is not "another", "po lice" not "police", "de puis" not "depuis").
+MAX_SPLIT_LEFT_HELD = 1
 # A code point above every letter: a range [prefix, prefix + HIGH) holds the words with it.
 HIGH = "\U0010ffff"
 
@@ -106,7 +110,8 @@ def alternatives(connection, query: Query) -> list[Query]:
 def _split(connection, word: str) -> tuple[str, str] | None:
     """Two parts of a word, the longest known left part first: both in the vocabulary, or a
     right part in it after a left one of at most MAX_SPLIT_LEFT letters ("e" + "mail"). A word
-    the vocabulary holds is split only so, or in two parts of MIN_PART letters or more."""
+    the vocabulary holds is split only after one letter, or in two parts of MIN_PART letters or
+    more."""
     if len(word) < MIN_WORD + 1:
         return None
     held = bool(known_words(connection, list(forms(word))))
@@ -115,7 +120,7 @@ def _split(connection, word: str) -> tuple[str, str] | None:
     for left, right in sorted(cuts, key=lambda cut: -len(cut[0])):
         if right not in known:
             continue
-        if len(left) <= MAX_SPLIT_LEFT or (
+        if len(left) <= (MAX_SPLIT_LEFT_HELD if held else MAX_SPLIT_LEFT) or (
             left in known and (not held or min(len(left), len(right)) >= MIN_PART)
         ):
             return left, right

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+from array import array
 from collections import Counter
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import numpy as np
 from py3langid import langid
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+from py3langid.modelio import load_model
 
 from archive.text import WORD_RE
 
@@ -27,9 +32,79 @@ logger = logging.getLogger(__name__)
 
 @cache
 def _identifier():
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
+    # As LanguageIdentifier.from_model_file builds it, from the same arrays.
+    ptc, pc, classes, nextmove, rows, output = _model()
+    identifier = LanguageIdentifier(
+        np.asarray(ptc), np.asarray(pc), classes, nextmove, output, norm_probs=False, tk_row=rows
+    )
     identifier.set_languages(LANGUAGES)
     return identifier
+
+
+# py3langid ships its model xz-compressed: decompressing it took over a second in every process
+# that tells a language (each import's worker, each web process at its first article). The
+# decompressed arrays are kept in a cache file, read back in a tenth of that. The cache lives in
+# the archive's var directory (ARCHIVE_VAR_DIR, read as settings.py reads it: the import's
+# worker runs without Django); without a writable one, the model is decompressed every time.
+MODEL_CACHE_ARRAYS = ("ptc", "pc", "classes", "nextmove", "rows", "output")
+
+
+def model_cache_path() -> Path:
+    """The cache file of this py3langid release's model."""
+    var = Path(os.environ.get("ARCHIVE_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    size = (MODEL_DIR / MODEL_FILE).stat().st_size
+    return var / "cache" / f"py3langid-{_py3langid_version()}-{size}.npz"
+
+
+def _model() -> tuple:
+    """py3langid's load_model() answer: from the cache file, else decompressed (and cached)."""
+    path = model_cache_path()
+    try:
+        return _read_model(path)
+    except Exception:  # noqa: BLE001 - missing, unreadable or damaged: decompress instead
+        pass
+    model = load_model(MODEL_DIR / MODEL_FILE)
+    try:
+        _write_model(path, model)
+    except OSError as error:
+        logger.info("language model not cached in %s: %s", path.parent, error)
+    return model
+
+
+def _read_model(path: Path) -> tuple:
+    with np.load(path, allow_pickle=False) as data:
+        ptc, pc, classes, nextmove, rows, output = (data[name] for name in MODEL_CACHE_ARRAYS)
+    if not (ptc.shape[1] == len(pc) == len(classes) and len(rows) == len(output)):
+        raise ValueError(f"{path}: arrays of inconsistent sizes")
+    return ptc, pc, classes.tolist(), _as_array(nextmove), _as_array(rows), output.tolist()
+
+
+def _write_model(path: Path, model: tuple) -> None:
+    ptc, pc, classes, nextmove, rows, output = model
+    arrays = {
+        "ptc": ptc,
+        "pc": pc,
+        "classes": np.array(classes),
+        "nextmove": np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+        "rows": np.frombuffer(rows, dtype=f"u{rows.itemsize}"),
+        "output": np.asarray(output, dtype=np.int32),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole under another name, then renamed: a reader never sees half a file.
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as out:
+        try:
+            np.savez(out, **arrays)
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    os.replace(out.name, path)
+
+
+def _as_array(values: np.ndarray) -> array:
+    """Unsigned integers as the stdlib array py3langid keeps them in ('H', 'I' or 'L')."""
+    found = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
+    found.frombytes(np.ascontiguousarray(values).tobytes())
+    return found
 
 
 def detect(text: str) -> str:

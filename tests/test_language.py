@@ -146,3 +146,58 @@ def test_batches_of_any_size_agree():
     for start in range(0, len(samples), 37):
         pieces += language.detect_many(samples[start : start + 37])
     assert pieces == whole
+
+
+def _fresh_model(monkeypatch, var_dir):
+    """language._model() as a new process runs it, with ARCHIVE_VAR_DIR at `var_dir`."""
+    monkeypatch.setenv("ARCHIVE_VAR_DIR", str(var_dir))
+    return language._model()
+
+
+def _same_model(found, expected) -> None:
+    import numpy as np
+
+    for got, want in zip(found, expected, strict=True):
+        if isinstance(want, np.ndarray):
+            assert got.dtype == want.dtype and np.array_equal(got, want)
+        else:
+            assert type(got) is type(want) and got == want
+
+
+def test_the_model_is_decompressed_once_then_read_from_its_cache(monkeypatch, tmp_path):
+    decompressed = language.load_model(language.MODEL_DIR / language.MODEL_FILE)
+    model = _fresh_model(monkeypatch, tmp_path)
+    cache = language.model_cache_path()
+    assert cache.parent == tmp_path / "cache" and cache.is_file()
+    _same_model(model, decompressed)
+
+    def no_decompressing(path):
+        raise AssertionError("the model should come from its cache")
+
+    monkeypatch.setattr(language, "load_model", no_decompressing)
+    cached = _fresh_model(monkeypatch, tmp_path)
+    _same_model(cached, decompressed)
+    # Built from the cached arrays, the detector answers as py3langid's own does.
+    ptc, pc, classes, nextmove, rows, output = cached
+    identifier = language.LanguageIdentifier(
+        language.np.asarray(ptc), language.np.asarray(pc), classes, nextmove, output, tk_row=rows
+    )
+    identifier.set_languages(language.LANGUAGES)
+    samples = _paragraphs()[:200]
+    assert [identifier.classify(t)[0] for t in samples] == [
+        language._identifier().classify(t)[0] for t in samples
+    ]
+
+
+def test_a_damaged_cache_is_replaced_and_an_unwritable_place_is_no_error(monkeypatch, tmp_path):
+    expected = language.load_model(language.MODEL_DIR / language.MODEL_FILE)
+    monkeypatch.setenv("ARCHIVE_VAR_DIR", str(tmp_path))
+    cache = language.model_cache_path()
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"PK\x03\x04 not a whole npz file")
+    _same_model(_fresh_model(monkeypatch, tmp_path), expected)
+    _same_model(language._read_model(cache), expected)  # rewritten whole
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    _same_model(_fresh_model(monkeypatch, blocked), expected)
+    assert not (blocked / "cache").exists()

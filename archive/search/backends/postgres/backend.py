@@ -228,22 +228,27 @@ class PostgresBackend(SearchBackend):
         then read only the rows near the bound, where walking down the newest documents
         tests every one of them ("Universität Polizei", 20,537 documents: 60 ms) and sorting
         all the matches reads all of them (75 ms). The first bound comes from the matches'
-        estimated `density` over the ids, with a margin."""
+        estimated `density` over the ids, with a margin. A lowered bound reads only the ids
+        below the last one ("démocraite"'s reading read its first window twice: 15-22 ms)."""
         cursor.execute(f"SELECT min(article_id), max(article_id) FROM {TABLE}")
         first, last = cursor.fetchone()
         if last is None:
             return []
         span = int(wanted / density * self.WINDOW_MARGIN) + 1
+        found: list[int] = []
+        below = ""  # after the first window: the ids under the bound before
+        below_params: list[int] = []
         while True:
             bound = last - span
             cursor.execute(
-                f"SELECT d.article_id {rows_sql} AND d.article_id >= %s "
+                f"SELECT d.article_id {rows_sql} AND d.article_id >= %s{below} "
                 "ORDER BY d.article_id DESC LIMIT %s",
-                [*params, bound, wanted],
+                [*params, bound, *below_params, wanted - len(found)],
             )
-            found = [row[0] for row in cursor.fetchall()]
+            found += [row[0] for row in cursor.fetchall()]
             if len(found) >= wanted or not first < bound < last:
                 return found
+            below, below_params = " AND d.article_id < %s", [bound]
             # Too few: as far again as the density found here says, twice at least.
             grow = wanted / len(found) * self.WINDOW_MARGIN if found else 16
             span = int(span * min(max(grow, 2), 16))

@@ -11,9 +11,9 @@ With the archive's vocabulary (spelling.py), never a hand-made list:
   order is a vocabulary word, are also searched as that word;
 - parts written as one: a query word that splits into two vocabulary words (both of MIN_PART
   letters or more when the vocabulary holds the word itself), or into a vocabulary word after a
-  letter or two (one when the vocabulary holds the word: `another` is not "an other")
-  (`Datenschutzorganisation` → "Datenschutz Organisation", `email` → "e mail"), also matches
-  the phrase of its parts.
+  letter or two (one only when the vocabulary holds the word: `another` is not "an other"),
+  also matches the phrase of its parts (`Datenschutzorganisation` → "Datenschutz
+  Organisation", `email` → "e mail").
 
 All but parts written apart are always on (`expand()`: the word OR its compounds OR its parts);
 parts written apart give another query (`alternatives()`), which the search service runs when

@@ -154,6 +154,33 @@ class MatchPlanTests(BaseTestCase):
                             plans_seen.add("window" if len(windows) == 1 else "widened")
         self.assertEqual(plans_seen, {"count", "window", "widened"})
 
+    def test_a_phrase_of_very_common_words_finds_its_newest_matches_whatever_its_sample(self):
+        # Its first window is sized from the matches among the newest documents, tested one
+        # by one (_sampled_density): a sample too narrow, too wide or too small to trust
+        # changes how far the windows look, never what they find.
+        every = sorted(h.article.pk for h in search('"de la"', page_size=100).hits)
+        self.assertGreater(len(every), 3)
+        samples = {
+            "too few matches to trust": {"SAMPLE_MATCHES": 10**9},
+            "the newest two ids": {"SAMPLE_IDS": 2, "SAMPLE_MATCHES": 1},
+            "every id": {"SAMPLE_IDS": 10**9, "SAMPLE_MATCHES": 1},
+        }
+        sampled = 0
+        for name, values in samples.items():
+            with (
+                override_settings(ARCHIVE_SEARCH_CANDIDATES=3),
+                mock.patch.multiple(PostgresBackend, **values),
+                CaptureQueriesContext(connection) as queries,
+            ):
+                results = search('"de la"')
+            self.assertEqual(sorted(h.article.pk for h in results.hits), every[-3:], name)
+            self.assertEqual((results.total, results.total_is_capped), (3, True), name)
+            sampled += any(
+                "ts_match_vq" in q["sql"] and "document @@" not in q["sql"]
+                for q in queries.captured_queries
+            )
+        self.assertEqual(sampled, len(samples))
+
 
 class CommonWordPairTests(BaseTestCase):
     """PostgreSQL narrows phrases of very common words with pair lexemes ("sur le")."""

@@ -169,8 +169,9 @@ class AxeWatch:
 
 
 AXE = Axe()
-# What Playwright says when the page went elsewhere (or closed) while axe ran.
-_LEFT_PAGE = re.compile(r"context was destroyed|navigat|closed")
+# What Playwright says when the page went elsewhere (or closed) while axe ran; "axe is not
+# defined" when it went between axe's injection and its run, into a document without it.
+_LEFT_PAGE = re.compile(r"context was destroyed|navigat|closed|axe is not defined")
 _SCHEME = "() => matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'"
 
 
